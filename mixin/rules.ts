@@ -1,0 +1,286 @@
+/**
+ * Recording rules and alerting rules, as Prometheus rule-file objects.
+ */
+import type { Duration, MixinConfig } from './config.js';
+import { runbookUrl } from './config.js';
+
+export interface RecordingRule {
+  readonly record: string;
+  readonly expr: string;
+}
+
+export type Severity = 'critical' | 'warning' | 'info';
+
+export interface AlertingRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for?: Duration;
+  readonly keep_firing_for?: Duration;
+  readonly labels: { readonly severity: Severity } & Readonly<Record<string, string>>;
+  readonly annotations: {
+    readonly summary: string;
+    readonly description: string;
+    readonly runbook_url: string;
+  };
+}
+
+export interface RuleGroup<R> {
+  readonly name: string;
+  readonly interval?: Duration;
+  readonly rules: readonly R[];
+}
+
+export interface RuleFile<R> {
+  readonly groups: readonly RuleGroup<R>[];
+}
+
+/** Names of the recording rules, so dashboards, alerts and tests refer to them by constant. */
+export const RECORDING_RULES = {
+  sessions: 'instance:rdsleak_sessions:sum',
+  sessionIdGap: 'instance:rdsleak_session_id_gap:sub',
+  zombieLogonSessions: 'instance:rdsleak_zombie_logon_sessions:sum',
+  leakedTokenHandles: 'instance:rdsleak_leaked_token_handles:sum',
+  jobZombieLogonSessions: 'job:rdsleak_zombie_logon_sessions:sum',
+  jobZombieSessionIds: 'job:rdsleak_zombie_session_ids:sum',
+  jobLeakedTokenHandles: 'job:rdsleak_leaked_token_handles:sum',
+  jobProcessLeakedTokenHandles: 'job_process:rdsleak_leaked_token_handles:sum',
+} as const;
+
+export const RECORDING_RULE_NAMES: readonly string[] = Object.values(RECORDING_RULES);
+
+/** Normalises a multi-line PromQL template: strips the common indentation and surrounding blank lines. */
+export function promql(strings: TemplateStringsArray, ...values: unknown[]): string {
+  const raw = strings.reduce((acc, s, i) => acc + s + (i < values.length ? String(values[i]) : ''), '');
+  const lines = raw.replace(/^\n+/, '').replace(/\s+$/, '').split('\n');
+  const indent = Math.min(...lines.filter((l) => l.trim() !== '').map((l) => l.match(/^ */)![0].length));
+  return lines.map((l) => l.slice(indent)).join('\n');
+}
+
+/**
+ * Recording rules. Instance-level rules aggregate `without` the metric's own label, so target labels
+ * such as `farm` and `site` survive; job-level rules are small enough to federate (docs/scaling.md).
+ */
+export function recordingRules(config: MixinConfig): RuleFile<RecordingRule> {
+  const sel = config.selector;
+  const r = RECORDING_RULES;
+  return {
+    groups: [
+      {
+        name: 'rds-leak-exporter.rules',
+        rules: [
+          { record: r.sessions, expr: `sum without (state) (rdsleak_sessions{${sel}})` },
+          { record: r.sessionIdGap, expr: `rdsleak_session_id_highest{${sel}} - ${r.sessions}` },
+          { record: r.zombieLogonSessions, expr: `sum without (logon_type) (rdsleak_zombie_logon_sessions{${sel}})` },
+          { record: r.leakedTokenHandles, expr: `sum without (process) (rdsleak_leaked_token_handles{${sel}})` },
+          { record: r.jobZombieLogonSessions, expr: `sum by (job) (${r.zombieLogonSessions})` },
+          { record: r.jobZombieSessionIds, expr: `sum by (job) (rdsleak_zombie_session_ids{${sel}})` },
+          { record: r.jobLeakedTokenHandles, expr: `sum by (job) (${r.leakedTokenHandles})` },
+          { record: r.jobProcessLeakedTokenHandles, expr: `sum by (job, process) (rdsleak_leaked_token_handles{${sel}})` },
+        ],
+      },
+    ],
+  };
+}
+
+/** Names of every alert, in the order of alerts/rds-leak-alerts.yml and docs/runbooks.md. */
+export const ALERT_NAMES = [
+  'RdsSessionIdsNotReused',
+  'RdsZombieLogonSessionsHigh',
+  'RdsZombieLogonSessionsGrowing',
+  'RdsLeakedTokenHandlesGrowing',
+  'RdsExporterDown',
+  'RdsExporterAbsent',
+  'RdsCollectorFailing',
+  'RdsCollectorTimingOut',
+] as const;
+
+export type AlertName = (typeof ALERT_NAMES)[number];
+
+function annotations(config: MixinConfig, alert: AlertName, summary: string, description: string): AlertingRule['annotations'] {
+  return { summary, description, runbook_url: runbookUrl(config, alert) };
+}
+
+function sessionIdsNotReused(config: MixinConfig, severity: 'warning' | 'critical'): AlertingRule {
+  const sel = config.selector;
+  const t = config.thresholds.sessionIdsNotReused[severity];
+  const w = config.windows.sessionIdGrowth;
+  const s = config.windows.gaugeSmoothing;
+  const r = RECORDING_RULES;
+  // Branch 1, the symptom: the highest session ID climbed inside the window and is now far above the
+  // most sessions ever present in the window. A healthy host hands a new logon the lowest free ID, so
+  // churn alone never opens that gap. Branch 2, the cause: zombies pin many session IDs.
+  return {
+    alert: 'RdsSessionIdsNotReused',
+    expr: promql`
+      (
+          max_over_time(${r.sessionIdGap}[${s}])
+        and
+          rdsleak_session_id_highest{${sel}} - max_over_time(${r.sessions}[${w}]) >= ${t.gap}
+        and
+          rdsleak_session_id_highest{${sel}} > min_over_time(rdsleak_session_id_highest{${sel}}[${w}])
+      )
+      or
+        max_over_time(rdsleak_zombie_session_ids{${sel}}[${s}]) >= ${t.pinned}
+    `,
+    for: t.for,
+    keep_firing_for: config.keepFiringFor,
+    labels: { severity },
+    annotations: annotations(
+      config,
+      'RdsSessionIdsNotReused',
+      'RDS session IDs are not being reused.',
+      `{{ $value }} RDS session IDs on {{ $labels.instance }} cannot be reused: zombie logon sessions pin at least ${t.pinned} of them, ` +
+        `or new logons got IDs at least ${t.gap} above the most sessions present in the last ${w}. New sessions get ever higher IDs until the host is rebooted.`,
+    ),
+  };
+}
+
+function zombieLogonSessionsHigh(config: MixinConfig, severity: 'warning' | 'critical'): AlertingRule {
+  const t = config.thresholds.zombieLogonSessions[severity];
+  const s = config.windows.gaugeSmoothing;
+  return {
+    alert: 'RdsZombieLogonSessionsHigh',
+    expr: `max_over_time(${RECORDING_RULES.zombieLogonSessions}[${s}]) >= ${t.threshold}`,
+    for: t.for,
+    keep_firing_for: config.keepFiringFor,
+    labels: { severity },
+    annotations: annotations(
+      config,
+      'RdsZombieLogonSessionsHigh',
+      'Many zombie logon sessions are kept alive by leaked token handles.',
+      `{{ $labels.instance }} has {{ $value }} zombie logon sessions (threshold ${t.threshold}): logged-off users whose logon sessions are kept alive by leaked token handles.`,
+    ),
+  };
+}
+
+function zombieLogonSessionsGrowing(config: MixinConfig): AlertingRule {
+  const t = config.thresholds.zombieGrowth;
+  const { growthPrediction: p, growthHorizonSeconds: h, growthHorizonText: ht, gaugeSmoothing: s } = config.windows;
+  const r = RECORDING_RULES.zombieLogonSessions;
+  return {
+    alert: 'RdsZombieLogonSessionsGrowing',
+    expr: promql`
+      predict_linear(${r}[${p}], ${h}) > ${t.projectedLimit}
+      and
+      max_over_time(${r}[${s}]) >= ${t.floor}
+    `,
+    for: t.for,
+    keep_firing_for: config.keepFiringFor,
+    labels: { severity: 'warning' },
+    annotations: annotations(
+      config,
+      'RdsZombieLogonSessionsGrowing',
+      'Zombie logon sessions are growing.',
+      `Zombie logon sessions on {{ $labels.instance }} are growing and are projected to reach {{ $value | printf "%.0f" }} within ${ht} (limit ${t.projectedLimit}).`,
+    ),
+  };
+}
+
+function leakedTokenHandlesGrowing(config: MixinConfig): AlertingRule {
+  const sel = config.selector;
+  const t = config.thresholds.leakedTokenHandlesGrowth;
+  const { growthPrediction: p, growthHorizonSeconds: h, growthHorizonText: ht, gaugeSmoothing: s } = config.windows;
+  return {
+    alert: 'RdsLeakedTokenHandlesGrowing',
+    expr: promql`
+      predict_linear(rdsleak_leaked_token_handles{${sel}}[${p}], ${h}) > ${t.projectedLimit}
+      and
+      max_over_time(rdsleak_leaked_token_handles{${sel}}[${s}]) >= ${t.floor}
+    `,
+    for: t.for,
+    keep_firing_for: config.keepFiringFor,
+    labels: { severity: 'warning' },
+    annotations: annotations(
+      config,
+      'RdsLeakedTokenHandlesGrowing',
+      'A process is leaking token handles.',
+      `Process {{ $labels.process }} on {{ $labels.instance }} holds a growing number of token handles of zombie logon sessions, projected to reach {{ $value | printf "%.0f" }} within ${ht} (limit ${t.projectedLimit}).`,
+    ),
+  };
+}
+
+function exporterDown(config: MixinConfig): AlertingRule {
+  return {
+    alert: 'RdsExporterDown',
+    expr: `up{${config.selector}} == 0`,
+    for: config.exporterDownFor,
+    labels: { severity: 'warning' },
+    annotations: annotations(
+      config,
+      'RdsExporterDown',
+      'The RDS leak exporter cannot be scraped.',
+      `Prometheus has failed to scrape rds-leak-exporter on {{ $labels.instance }} (job {{ $labels.job }}) for ${config.exporterDownFor}; zombie logon sessions on that host are not monitored.`,
+    ),
+  };
+}
+
+function exporterAbsent(config: MixinConfig): AlertingRule {
+  return {
+    alert: 'RdsExporterAbsent',
+    expr: `absent(up{${config.selector}})`,
+    for: config.exporterAbsentFor,
+    labels: { severity: 'warning' },
+    annotations: annotations(
+      config,
+      'RdsExporterAbsent',
+      'No RDS leak exporter target is known to Prometheus.',
+      `Prometheus has had no target for {{ $labels.job }} for ${config.exporterAbsentFor}; no RDS host is monitored for zombie logon sessions.`,
+    ),
+  };
+}
+
+function collectorFailing(config: MixinConfig): AlertingRule {
+  const t = config.thresholds.collectorSuccessRatio;
+  const w = config.windows.collectorHealth;
+  return {
+    alert: 'RdsCollectorFailing',
+    expr: `avg_over_time(rdsleak_collector_success{${config.selector}}[${w}]) < ${t.threshold}`,
+    for: t.for,
+    labels: { severity: 'warning' },
+    annotations: annotations(
+      config,
+      'RdsCollectorFailing',
+      'An exporter collector keeps failing.',
+      `Collector {{ $labels.collector }} on {{ $labels.instance }} succeeded in only {{ $value | humanizePercentage }} of collections over the last ${w}; the leak metrics of that host are incomplete.`,
+    ),
+  };
+}
+
+function collectorTimingOut(config: MixinConfig): AlertingRule {
+  const t = config.thresholds.collectorTimeoutRatio;
+  const w = config.windows.collectorHealth;
+  return {
+    alert: 'RdsCollectorTimingOut',
+    expr: `avg_over_time(rdsleak_collector_timeout{${config.selector}}[${w}]) > ${t.threshold}`,
+    for: t.for,
+    labels: { severity: 'warning' },
+    annotations: annotations(
+      config,
+      'RdsCollectorTimingOut',
+      'An exporter collector keeps running past the scrape timeout.',
+      `Collector {{ $labels.collector }} on {{ $labels.instance }} ran past the scrape budget in {{ $value | humanizePercentage }} of collections over the last ${w}.`,
+    ),
+  };
+}
+
+export function alertingRules(config: MixinConfig): RuleFile<AlertingRule> {
+  return {
+    groups: [
+      {
+        name: 'rds-leak-exporter.leaks',
+        rules: [
+          sessionIdsNotReused(config, 'warning'),
+          sessionIdsNotReused(config, 'critical'),
+          zombieLogonSessionsHigh(config, 'warning'),
+          zombieLogonSessionsHigh(config, 'critical'),
+          zombieLogonSessionsGrowing(config),
+          leakedTokenHandlesGrowing(config),
+        ],
+      },
+      {
+        name: 'rds-leak-exporter.exporter',
+        rules: [exporterDown(config), exporterAbsent(config), collectorFailing(config), collectorTimingOut(config)],
+      },
+    ],
+  };
+}

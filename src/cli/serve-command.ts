@@ -1,0 +1,93 @@
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import type { Logger } from 'pino';
+import { CollectionService } from '../collection/collection-service.js';
+import type { Options } from '../config/options.js';
+import { RdsLeakError } from '../errors.js';
+import { createExporterMetrics } from '../metrics/exporter-metrics.js';
+import { createApp } from '../server/app.js';
+import type { SnapshotSource } from '../sources/source.js';
+import { VERSION } from '../version.js';
+import { analysisOptions, openSource } from './runtime.js';
+
+export interface RunningServer {
+  readonly url: string;
+  readonly source: SnapshotSource;
+  close(): Promise<void>;
+}
+
+function simulationBanner(options: Options, source: SnapshotSource): string {
+  const s = options.simulate;
+  return [
+    '******************************************************************************',
+    '*  SIMULATED RDS HOST - not real data.                                        *',
+    `*  ${`source ${source.description}, host ${s.hostName}, speed ${s.speed}x, seed ${s.seed}`.padEnd(74)}*`,
+    '*  Use --source windows on a Windows RDS host for real measurements.         *',
+    '******************************************************************************',
+  ].join('\n');
+}
+
+function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host === '' ? undefined : host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+/** Starts the exporter; resolves once it listens. */
+export async function startServer(options: Options, logger: Logger): Promise<RunningServer> {
+  const source = await openSource(options, logger);
+  if (source.kind === 'simulate') {
+    process.stderr.write(`${simulationBanner(options, source)}\n`);
+    logger.warn({ source: source.description }, 'serving a SIMULATED RDS host, not real data');
+  }
+  const metrics = createExporterMetrics(source.description, () => source.ownHandleCount?.() ?? null);
+  const service = new CollectionService(
+    source,
+    {
+      analysis: analysisOptions(options),
+      minIntervalMs: options.minIntervalMs,
+      onCollected: (result) => metrics.recordCollection(result.durationSeconds, result.startedAt + result.durationSeconds * 1000),
+    },
+    logger,
+  );
+  const app = createApp(
+    service,
+    metrics,
+    {
+      telemetryPath: options.telemetryPath,
+      metrics: { zombieInfoLimit: options.zombieInfoLimit, includeUserNames: options.includeUserNames },
+      collectionTimeoutMs: options.collectionTimeoutMs,
+      timeoutMarginMs: options.timeoutMarginMs,
+      sourceDescription: source.description,
+      simulated: source.kind === 'simulate',
+    },
+    logger,
+  );
+  const { host, port } = options.listenAddress;
+  let address: AddressInfo;
+  const http = createServer(app);
+  try {
+    address = await listen(http, host, port);
+  } catch (error) {
+    await source.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'address not available on this host' : String(error);
+    throw new RdsLeakError('E_LISTEN', `cannot listen on ${host}:${port}: ${reason}`, { exitCode: 1 });
+  }
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${shownHost === '[::]' || shownHost === '0.0.0.0' ? 'localhost' : shownHost}:${address.port}`;
+  logger.info({ version: VERSION, source: source.description, address: `${shownHost}:${address.port}`, telemetry_path: options.telemetryPath }, 'listening');
+  return {
+    url,
+    source,
+    async close() {
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeAllConnections();
+      await source.close();
+    },
+  };
+}

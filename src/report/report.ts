@@ -1,0 +1,98 @@
+import type { HostAnalysis, Zombie } from '../analysis/analyze.js';
+import { processLabel } from '../analysis/process-label.js';
+import { shortLogonId } from '../model/logon-id.js';
+
+/** Exit codes of `report`, usable from scripts and monitoring checks. */
+export const REPORT_EXIT = { clean: 0, zombies: 1, error: 2 } as const;
+
+function age(seconds: number): string {
+  if (seconds < 120) return `${Math.round(seconds)}s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)}m`;
+  if (seconds < 172_800) return `${(seconds / 3600).toFixed(1)}h`;
+  return `${(seconds / 86_400).toFixed(1)}d`;
+}
+
+function pad(text: string | number, width: number): string {
+  return String(text).padEnd(width);
+}
+
+function zombieBlock(z: Zombie): string[] {
+  const l = z.logon;
+  const lines = [
+    `Zombie logon session ${l.logonId}  session ${l.sessionId}  ${l.logonType}  ${l.domain}\\${l.user} (${z.accountKind})`,
+    `  ${z.ageSeconds > 0 ? `orphaned for ${age(z.ageSeconds)}` : 'orphaned'} (${z.reason.replace('_', ' ')}), logon time ${l.logonTime ?? 'unknown'}, ${l.authPackage}`,
+  ];
+  if (z.holders.length === 0) {
+    lines.push('  no token handle found: held by a protected process or a non-handle reference (see the runbook)');
+  } else {
+    lines.push(`  ${pad('holder', 24)}${pad('pid', 8)}handles`);
+    for (const h of z.holders) lines.push(`  ${pad(h.image, 24)}${pad(h.pid, 8)}${h.handles}`);
+  }
+  lines.push(`  confirm with: handle.exe -a ${shortLogonId(l.logonId)}`);
+  return lines;
+}
+
+/** The readable report: zombies and their holders, what `handle.exe -a <luid>` would show. */
+export function renderTextReport(a: HostAnalysis): string {
+  const out: string[] = [`Host ${a.host} at ${new Date(a.collectedAt).toISOString()} (source ${a.source})`];
+  const failed = a.collectors.filter((c) => !c.success);
+  for (const c of failed) out.push(`WARNING: collector ${c.name} failed${c.timedOut ? ' (timed out)' : ''}: ${c.error ?? 'unknown error'}`);
+  if (a.sessions) out.push(`RDS sessions: ${a.sessions.present} present, highest session ID ${a.sessions.highestSessionId}`);
+  if (a.logonSessionsByType) out.push(`Logon sessions: ${[...a.logonSessionsByType.values()].reduce((s, n) => s + n, 0)}`);
+  if (a.zombies && a.pinnedSessionIds) {
+    const pinned = a.pinnedSessionIds.length > 0 ? `, pinning session IDs ${a.pinnedSessionIds.join(', ')}` : '';
+    out.push(`Zombie logon sessions: ${a.zombies.length}${pinned}${a.pendingCandidates > 0 ? ` (${a.pendingCandidates} more inside the grace period)` : ''}`);
+  } else {
+    out.push('Zombie logon sessions: unknown (WTS sessions, logon sessions or processes could not be collected)');
+  }
+  if (a.tokens) {
+    let unresolved = 0;
+    for (const c of a.tokens.byImage.values()) for (const n of c.unresolved.values()) unresolved += n;
+    out.push(`Token handles: ${a.tokens.total} (${a.tokens.leaked} leaked, ${unresolved} unresolved, ${a.tokens.resolvedThroughSharedObject} attributed through shared token objects)`);
+  }
+  for (const z of a.zombies ?? []) out.push('', ...zombieBlock(z));
+  if (a.tokens && a.tokens.leaked > 0) {
+    out.push('', 'Leaked token handles by process:');
+    const rows = [...a.tokens.byImage].filter(([, c]) => c.leaked > 0).sort((x, y) => y[1].leaked - x[1].leaked);
+    for (const [image, c] of rows) out.push(`  ${pad(processLabel(image), 24)}${c.leaked}`);
+  }
+  if (a.tokens) {
+    const rows: string[] = [];
+    for (const [image, c] of a.tokens.byImage) for (const [reason, n] of c.unresolved) rows.push(`  ${pad(processLabel(image), 24)}${pad(reason, 20)}${n}`);
+    if (rows.length > 0) out.push('', 'Unresolved token handles (holder could not be opened; not attributable):', ...rows.sort());
+  }
+  return `${out.join('\n')}\n`;
+}
+
+export function renderJsonReport(a: HostAnalysis): string {
+  const tokens = a.tokens
+    ? {
+        total: a.tokens.total,
+        leaked: a.tokens.leaked,
+        resolvedThroughSharedObject: a.tokens.resolvedThroughSharedObject,
+        byProcess: Object.fromEntries(
+          [...a.tokens.byImage].map(([image, c]) => [processLabel(image), { total: c.total, leaked: c.leaked, unresolved: Object.fromEntries(c.unresolved) }]),
+        ),
+      }
+    : null;
+  return `${JSON.stringify(
+    {
+      host: a.host,
+      source: a.source,
+      collectedAt: new Date(a.collectedAt).toISOString(),
+      sessions: a.sessions,
+      zombies: a.zombies?.map((z) => ({ ...z.logon, accountKind: z.accountKind, reason: z.reason, ageSeconds: z.ageSeconds, holders: z.holders })) ?? null,
+      pendingCandidates: a.pendingCandidates,
+      pinnedSessionIds: a.pinnedSessionIds,
+      tokens,
+      collectors: a.collectors,
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+export function reportExitCode(a: HostAnalysis): number {
+  if (a.zombies === null) return REPORT_EXIT.error;
+  return a.zombies.length > 0 ? REPORT_EXIT.zombies : REPORT_EXIT.clean;
+}

@@ -1,0 +1,68 @@
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import type { CollectionService } from '../collection/collection-service.js';
+import { errorMessage } from '../errors.js';
+import { buildAnalysisRegistry, type AnalysisMetricsOptions } from '../metrics/analysis-metrics.js';
+import type { ExporterMetrics } from '../metrics/exporter-metrics.js';
+import { VERSION } from '../version.js';
+import { landingPage } from './landing-page.js';
+
+export interface AppOptions {
+  readonly telemetryPath: string;
+  readonly metrics: AnalysisMetricsOptions;
+  /** Budget when the scrape sends no timeout header. */
+  readonly collectionTimeoutMs: number;
+  /** Subtracted from X-Prometheus-Scrape-Timeout-Seconds. */
+  readonly timeoutMarginMs: number;
+  readonly sourceDescription: string;
+  readonly simulated: boolean;
+}
+
+/** The scrape's collection deadline: the Prometheus timeout header minus the margin, else the default budget. */
+export function scrapeDeadline(header: string | undefined, now: number, options: Pick<AppOptions, 'collectionTimeoutMs' | 'timeoutMarginMs'>): number {
+  const seconds = header === undefined ? NaN : Number.parseFloat(header);
+  if (!Number.isFinite(seconds) || seconds <= 0) return now + options.collectionTimeoutMs;
+  return now + Math.max(0, seconds * 1000 - options.timeoutMarginMs);
+}
+
+export function createApp(service: CollectionService, exporterMetrics: ExporterMetrics, options: AppOptions, logger: Logger): Express {
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.get(options.telemetryPath, async (req, res) => {
+    try {
+      const deadline = scrapeDeadline(req.get('X-Prometheus-Scrape-Timeout-Seconds'), Date.now(), options);
+      const result = await service.collect(deadline);
+      const perScrape = buildAnalysisRegistry(result.analysis, options.metrics, result.timedOut);
+      const merged = Registry.merge([exporterMetrics.registry, perScrape]);
+      const body = await merged.metrics();
+      res.set('Content-Type', merged.contentType).send(body);
+    } catch (error) {
+      logger.error({ err: errorMessage(error) }, 'rendering metrics failed');
+      res.status(500).type('text/plain').send(`error: ${errorMessage(error)}\n`);
+    }
+  });
+
+  app.get('/health', (_req, res) => {
+    const last = service.lastResult;
+    res.json({
+      status: 'ok',
+      source: options.sourceDescription,
+      lastCollection: last ? { startedAt: new Date(last.startedAt).toISOString(), durationSeconds: last.durationSeconds, error: last.error } : null,
+    });
+  });
+
+  app.get('/version', (_req, res) => {
+    res.json({ version: VERSION, source: options.sourceDescription, nodejs: process.version, platform: process.platform, arch: process.arch });
+  });
+
+  app.get('/', (_req, res) => {
+    res.type('html').send(landingPage(options.telemetryPath, options.sourceDescription, options.simulated));
+  });
+
+  app.use((_req, res) => {
+    res.status(404).type('text/plain').send('not found\n');
+  });
+  return app;
+}

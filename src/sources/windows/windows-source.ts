@@ -1,0 +1,120 @@
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import { CollectorRunner, type CollectorOutcome } from '../../collection/collector-runner.js';
+import { RdsLeakError, UsageError } from '../../errors.js';
+import { SNAPSHOT_SCHEMA_VERSION, type Snapshot } from '../../model/snapshot.js';
+import type { CollectContext, SnapshotSource } from '../source.js';
+import type { Win32Api } from './api.js';
+import {
+  DEFAULT_HANDLE_TABLE_SIZE,
+  DEFAULT_PROCESS_TABLE_SIZE,
+  SystemInfoReader,
+  TokenTypeIndex,
+  collectHandles,
+  collectLogonSessions,
+  collectProcesses,
+  collectWtsSessions,
+  resolveTokenHandles,
+  type HandleScan,
+  type ProcessScan,
+} from './collectors.js';
+import { IssueCounter } from './issues.js';
+import { ERROR_NOT_ALL_ASSIGNED, SystemExtendedHandleInformation, SystemProcessInformation } from './layouts.js';
+
+export interface WindowsSourceOptions {
+  hostName?: string;
+  /** Holder processes resolved at once (each holds one open process handle while it is resolved). */
+  concurrency?: number;
+  logger: Logger;
+}
+
+/** Per-handle loop: handles resolved between two yields to the event loop. */
+const CHUNK_SIZE = 256;
+
+/**
+ * The Windows native source (`--source windows`). Loads the koffi bindings lazily: only on win32
+ * (Windows, or Windows Node under Wine, which reports win32). On any other platform it fails with a
+ * usage error naming the alternatives.
+ */
+export async function createWindowsSource(options: WindowsSourceOptions): Promise<SnapshotSource> {
+  if (process.platform !== 'win32') {
+    throw new UsageError('E_SOURCE_UNAVAILABLE', `--source windows needs Windows (this is ${process.platform}); use --source simulate or --source file here`);
+  }
+  let api: Win32Api;
+  try {
+    const { loadWin32Api } = await import('./win32/bindings.js');
+    api = loadWin32Api();
+  } catch (error) {
+    if (error instanceof RdsLeakError) throw error;
+    throw new RdsLeakError('E_SOURCE_UNAVAILABLE', `cannot load the Windows native bindings (koffi): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  return createWindowsSourceWithApi(api, options);
+}
+
+/** The source over any {@link Win32Api}: the real bindings, or a fake in the Linux unit tests. */
+export function createWindowsSourceWithApi(api: Win32Api, options: WindowsSourceOptions): SnapshotSource {
+  const logger = options.logger;
+  const host = options.hostName ?? hostname();
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
+  const runner = new CollectorRunner();
+  const handleReader = new SystemInfoReader(api, SystemExtendedHandleInformation, DEFAULT_HANDLE_TABLE_SIZE);
+  const processReader = new SystemInfoReader(api, SystemProcessInformation, DEFAULT_PROCESS_TABLE_SIZE);
+  const typeIndex = new TokenTypeIndex(api, logger);
+
+  const privilege = api.enablePrivilege('SeDebugPrivilege');
+  const debugPrivilege = privilege.value === true;
+  if (!debugPrivilege) {
+    logger.warn(
+      { error: privilege.error, notHeld: privilege.error === ERROR_NOT_ALL_ASSIGNED },
+      'SeDebugPrivilege could not be enabled: token handles held by other users\' processes and by services cannot be ' +
+        'duplicated and are reported as unresolved (access_denied), primary-token logon ids of those processes are missing, ' +
+        'and Windows 11 24H2 / Server 2025 hide kernel object addresses. Fix: run the exporter as LocalSystem (the Windows ' +
+        'service, see docs/install-windows.md) or from an elevated administrator prompt.',
+    );
+  } else {
+    logger.debug('SeDebugPrivilege enabled');
+  }
+  let closed = false;
+
+  async function collect(context: CollectContext): Promise<Snapshot> {
+    if (closed) throw new RdsLeakError('E_SOURCE_UNAVAILABLE', 'the Windows source is closed');
+    const deadline = context.deadline;
+    const issues = new IssueCounter();
+    const [wts, lsa] = await Promise.all([
+      runner.run('wts', deadline, () => collectWtsSessions(api, logger)),
+      runner.run('lsa', deadline, () => collectLogonSessions(api, issues, logger)),
+    ]);
+    const [processes, handles]: [CollectorOutcome<ProcessScan>, CollectorOutcome<HandleScan>] = await Promise.all([
+      runner.run('processes', deadline, () => collectProcesses(api, processReader, issues)),
+      runner.run('handles', deadline, () => collectHandles(api, handleReader, typeIndex)),
+    ]);
+    const scan = handles.value;
+    const tokens = await runner.run('tokens', deadline, () => {
+      if (!scan) throw new RdsLeakError('E_NATIVE_CALL', 'no handle table in this scan (the handles collector failed)');
+      return resolveTokenHandles(api, scan.tokens, processes.value?.raw ?? null, issues, { concurrency, chunkSize: CHUNK_SIZE, debugPrivilege });
+    });
+    if (scan) logger.debug({ tokenTypeIndex: scan.tokenTypeIndex, calibrated: scan.calibrated, handles: scan.totalHandles, tokenHandles: scan.tokens.length }, 'handle table scanned');
+    return {
+      schemaVersion: SNAPSHOT_SCHEMA_VERSION,
+      host,
+      source: 'windows',
+      collectedAt: new Date().toISOString(),
+      wtsSessions: wts.value,
+      logonSessions: lsa.value,
+      processes: processes.value?.processes ?? null,
+      tokenHandles: tokens.value,
+      collectors: [wts.status, lsa.status, processes.status, handles.status, tokens.status],
+      issues: issues.list(),
+    };
+  }
+
+  return {
+    kind: 'windows',
+    description: `windows:native${debugPrivilege ? '' : ' (no SeDebugPrivilege)'}`,
+    collect,
+    ownHandleCount: () => api.ownHandleCount(),
+    async close() {
+      closed = true;
+    },
+  };
+}
