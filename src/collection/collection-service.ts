@@ -17,6 +17,13 @@ export interface CollectionResult {
   readonly timedOut: boolean;
 }
 
+/**
+ * Sources mark their own collectors timed out at the deadline and return at once; this grace lets that
+ * partial snapshot arrive before the scrape gives up on the source as a whole. The scrape timeout
+ * margin (--scrape.timeout-margin) covers it.
+ */
+export const SOURCE_OVERRUN_GRACE_MS = 250;
+
 export interface CollectionServiceOptions {
   readonly analysis: AnalysisOptions;
   /** Serve the last result instead of collecting again when it is younger than this (0 = always collect). */
@@ -61,7 +68,7 @@ export class CollectionService {
     const shared = this.inFlight;
     let timer: NodeJS.Timeout | undefined;
     const budget = new Promise<CollectionResult>((resolve) => {
-      timer = setTimeout(() => resolve(this.timedOut(now)), Math.max(0, deadline - now));
+      timer = setTimeout(() => resolve(this.timedOut(now)), Math.max(0, deadline - now) + SOURCE_OVERRUN_GRACE_MS);
       timer.unref?.();
     });
     try {

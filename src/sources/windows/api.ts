@@ -23,6 +23,8 @@ export interface Win32Api {
 
   /** NtQuerySystemInformation into `buffer`, as a koffi async call (runs on a worker thread). */
   querySystemInformation(infoClass: number, buffer: Buffer): Promise<NtQueryResult>;
+  /** The same, synchronous: only for the own-handle-count fallback (Wine), outside collections. */
+  querySystemInformationSync(infoClass: number, buffer: Buffer): NtQueryResult;
   /** NtQueryObject(NULL, ObjectTypesInformation) into `buffer` (synchronous: small, fast). */
   queryObjectTypes(buffer: Buffer): NtQueryResult;
   /** The address the kernel sees for a Buffer passed as `void *` (koffi.address). */

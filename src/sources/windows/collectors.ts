@@ -146,7 +146,27 @@ export class SystemInfoReader {
       if (next <= buffer.length) break;
       this.buffer = Buffer.allocUnsafe(next);
     }
-    throw new RdsLeakError('E_NATIVE_CALL', `NtQuerySystemInformation(${this.infoClass}) still reports a too small buffer at ${this.buffer.length} bytes after ${this.maxAttempts} attempts`);
+    throw this.tooSmall();
+  }
+
+  /** The same loop, synchronous (own-handle-count fallback only). */
+  querySync(): SystemInfoResult {
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      const buffer = this.buffer;
+      const { status, returnLength } = this.api.querySystemInformationSync(this.infoClass, buffer);
+      if (status === STATUS_SUCCESS) return { buffer, length: returnLength > 0 && returnLength <= buffer.length ? returnLength : buffer.length };
+      if (status !== STATUS_INFO_LENGTH_MISMATCH && status !== STATUS_BUFFER_TOO_SMALL && status !== STATUS_BUFFER_OVERFLOW) {
+        throw new RdsLeakError('E_NATIVE_CALL', `NtQuerySystemInformation(${this.infoClass}) failed with status ${hex(status)}`);
+      }
+      const next = Math.min(this.maxSize, Math.ceil((Math.max(returnLength, buffer.length) + 64 * 1024) * 1.25));
+      if (next <= buffer.length) break;
+      this.buffer = Buffer.allocUnsafe(next);
+    }
+    throw this.tooSmall();
+  }
+
+  private tooSmall(): RdsLeakError {
+    return new RdsLeakError('E_NATIVE_CALL', `NtQuerySystemInformation(${this.infoClass}) still reports a too small buffer at ${this.buffer.length} bytes after ${this.maxAttempts} attempts`);
   }
 }
 

@@ -19,6 +19,7 @@ import {
   type ProcessScan,
 } from './collectors.js';
 import { IssueCounter } from './issues.js';
+import { countHandlesOfPid } from './decoders/handle-table.js';
 import { ERROR_NOT_ALL_ASSIGNED, SystemExtendedHandleInformation, SystemProcessInformation } from './layouts.js';
 
 export interface WindowsSourceOptions {
@@ -26,6 +27,19 @@ export interface WindowsSourceOptions {
   /** Holder processes resolved at once (each holds one open process handle while it is resolved). */
   concurrency?: number;
   logger: Logger;
+}
+
+/**
+ * GetProcessHandleCount, or, when it answers 0 (Wine's stub does; a real process always holds handles),
+ * our own entries counted in a fresh handle table (synchronous, reusing the scan buffer).
+ */
+function ownHandleCountFromTable(api: Win32Api, reader: SystemInfoReader, direct: number | null): number | null {
+  try {
+    const { buffer, length } = reader.querySync();
+    return countHandlesOfPid(buffer, length, api.selfPid);
+  } catch {
+    return direct;
+  }
 }
 
 /** Per-handle loop: handles resolved between two yields to the event loop. */
@@ -75,6 +89,7 @@ export function createWindowsSourceWithApi(api: Win32Api, options: WindowsSource
     logger.debug('SeDebugPrivilege enabled');
   }
   let closed = false;
+  let ownReader: SystemInfoReader | undefined;
 
   async function collect(context: CollectContext): Promise<Snapshot> {
     if (closed) throw new RdsLeakError('E_SOURCE_UNAVAILABLE', 'the Windows source is closed');
@@ -112,7 +127,13 @@ export function createWindowsSourceWithApi(api: Win32Api, options: WindowsSource
     kind: 'windows',
     description: `windows:native${debugPrivilege ? '' : ' (no SeDebugPrivilege)'}`,
     collect,
-    ownHandleCount: () => api.ownHandleCount(),
+    ownHandleCount: () => {
+      // A reader of its own: the scan's buffer may be in use by an async call of a running collection.
+      const direct = api.ownHandleCount();
+      if (direct !== null && direct > 0) return direct;
+      ownReader ??= new SystemInfoReader(api, SystemExtendedHandleInformation, 256 * 1024);
+      return ownHandleCountFromTable(api, ownReader, direct);
+    },
     async close() {
       closed = true;
     },

@@ -64,6 +64,17 @@ export function handlesOfType(buf: Buffer, validLength: number, typeIndex: numbe
   return out;
 }
 
+/** How many entries a process holds (the agent's own count where GetProcessHandleCount is a stub). */
+export function countHandlesOfPid(buf: Buffer, validLength: number, pid: number): number {
+  const count = handleTableCount(buf, validLength);
+  const bigPid = BigInt(pid);
+  let n = 0;
+  for (let i = 0, off = HANDLE_TABLE.headerSize; i < count; i++, off += HANDLE_ENTRY.size) {
+    if (buf.readBigUInt64LE(off + HANDLE_ENTRY.UniqueProcessId) === bigPid) n++;
+  }
+  return n;
+}
+
 /** Lays out a handle table (tests, benchmarks): the inverse of the decoders above. */
 export function encodeHandleTable(entries: readonly HandleEntry[], declaredCount = entries.length): Buffer {
   const buf = Buffer.alloc(HANDLE_TABLE.headerSize + entries.length * HANDLE_ENTRY.size);

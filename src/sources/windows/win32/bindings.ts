@@ -103,6 +103,11 @@ export function loadWin32Api(): Win32Api {
         });
       });
     },
+    querySystemInformationSync(infoClass: number, buffer: Buffer): NtQueryResult {
+      const ret = [0];
+      const status = NtQuerySystemInformation(infoClass, buffer, buffer.length, ret);
+      return { status: status >>> 0, returnLength: ret[0] >>> 0 };
+    },
     queryObjectTypes(buffer: Buffer): NtQueryResult {
       const ret = [0];
       const status = NtQueryObject(null, ObjectTypesInformation, buffer, buffer.length, ret);

@@ -1,0 +1,176 @@
+/**
+ * Runs the compiled agent and the leak tool in Windows Node under Wine (shared by test/wine and
+ * bench/wine-bench.ts). Facts this relies on (see ../shared/notes/windows-native.md): Node under Wine
+ * fails on pipe stdio, so stdin is /dev/null and stdout/stderr go to files; results come back through
+ * files or HTTP. Everything started here is stopped by its handle (never by name); `stopWine()` ends the
+ * wineserver of our private prefix only.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', existsSync(resolve(dirname(fileURLToPath(import.meta.url)), '..', 'package.json')) ? '' : '..');
+
+export interface WineEnv {
+  readonly wine: string;
+  readonly wineserver: string;
+  readonly prefix: string;
+  readonly nodeExe: string;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** Runs scripts/wine/setup.sh (idempotent) and returns what it printed. */
+export function setupWine(): WineEnv {
+  const r = spawnSync('bash', [join(REPO_ROOT, 'scripts/wine/setup.sh')], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.status !== 0) throw new Error(`scripts/wine/setup.sh failed (exit ${r.status}):\n${r.stderr}`);
+  const vars = Object.fromEntries(
+    r.stdout
+      .split('\n')
+      .map((l) => /^([A-Z_]+)=(.*)$/.exec(l.trim()))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1], m[2]]),
+  );
+  for (const k of ['WINE', 'WINESERVER', 'WINEPREFIX', 'NODE_EXE']) if (!vars[k]) throw new Error(`setup.sh did not print ${k}`);
+  return {
+    wine: vars.WINE,
+    wineserver: vars.WINESERVER,
+    prefix: vars.WINEPREFIX,
+    nodeExe: vars.NODE_EXE,
+    env: { ...process.env, WINEPREFIX: vars.WINEPREFIX, WINEDEBUG: '-all', NODE_SKIP_PLATFORM_CHECK: '1', WINEDLLOVERRIDES: 'mscoree,mshtml=' },
+  };
+}
+
+/** A Linux path as Windows Node under Wine sees it (drive Z: maps to /). */
+export function winPath(path: string): string {
+  return `Z:${resolve(path).replace(/\//g, '\\')}`;
+}
+
+export interface WineChild {
+  readonly child: ChildProcess;
+  readonly stdoutFile: string;
+  readonly stderrFile: string;
+  readonly exited: Promise<number | null>;
+}
+
+/** Starts `node.exe args...` under Wine with stdin /dev/null and stdout/stderr in files of `dir`. */
+export function startWineNode(w: WineEnv, args: string[], dir: string, name: string): WineChild {
+  mkdirSync(dir, { recursive: true });
+  const stdoutFile = join(dir, `${name}.stdout`);
+  const stderrFile = join(dir, `${name}.stderr`);
+  const out = openSync(stdoutFile, 'w');
+  const err = openSync(stderrFile, 'w');
+  const child = spawn(w.wine, [w.nodeExe, ...args], { cwd: REPO_ROOT, env: w.env, stdio: ['ignore', out, err] });
+  closeSync(out);
+  closeSync(err);
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  return { child, stdoutFile, stderrFile, exited };
+}
+
+export async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | null | undefined | Promise<T | null | undefined>): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== null && value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function readJson<T>(file: string): T | null {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    return null;
+  }
+}
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').slice(-2000);
+  } catch {
+    return '';
+  }
+}
+
+export interface LeakToolStatus {
+  pid: number;
+  image: string;
+  count: number;
+  ready: boolean;
+  stopped: boolean;
+  error: string | null;
+}
+
+export interface LeakTool {
+  readonly status: LeakToolStatus;
+  stop(): Promise<void>;
+}
+
+/** Starts the leak tool holding `count` token handles and waits until it reports them held. */
+export async function startLeakTool(w: WineEnv, count: number, dir: string, timeoutMs = 120_000): Promise<LeakTool> {
+  const statusFile = join(dir, `leak-${count}.json`);
+  const stopFile = join(dir, `leak-${count}.stop`);
+  rmSync(statusFile, { force: true });
+  rmSync(stopFile, { force: true });
+  const run = startWineNode(w, [join('dist', 'tools', 'leak-tool', 'leak-tool.js'), '--count', String(count), '--status', winPath(statusFile), '--stop-file', winPath(stopFile)], dir, `leak-${count}`);
+  let exitCode: number | null | undefined;
+  void run.exited.then((c) => (exitCode = c));
+  const status = await waitFor('the leak tool to hold its handles', timeoutMs, () => {
+    const s = readJson<LeakToolStatus>(statusFile);
+    if (s?.error) throw new Error(`leak tool failed: ${s.error}`);
+    if (exitCode !== undefined && !s?.ready) throw new Error(`leak tool exited (${exitCode}) before it was ready: ${tail(run.stderrFile)}`);
+    return s?.ready ? s : null;
+  });
+  return {
+    status,
+    async stop() {
+      writeFileSync(stopFile, 'stop');
+      const timer = setTimeout(() => run.child.kill('SIGKILL'), 30_000);
+      await run.exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export interface DiagnoseReport {
+  platform: string;
+  pid: number;
+  collections: number;
+  valid: boolean;
+  validationErrors: string[];
+  durationsMs: number[];
+  ownHandleCounts: (number | null)[];
+  tokenHandleTotal: number;
+  tokenHandlesOfPid: number | null;
+  snapshot: {
+    wtsSessions: unknown[] | null;
+    logonSessions: unknown[] | null;
+    processes: { pid: number; image: string; sessionId: number | null; logonId: string | null }[] | null;
+    tokenHandles: { pid: number; handle: number; tokenId: string | null; logonId: string | null; unresolved: string | null }[] | null;
+    collectors: { name: string; success: boolean; error: string | null }[];
+    issues: { collector: string; kind: string; count: number }[];
+  } | null;
+  error: string | null;
+}
+
+/** Runs the native source in Windows Node `collections` times and returns its report. */
+export async function runDiagnose(w: WineEnv, dir: string, options: { collections: number; pid?: number; name?: string; timeoutMs?: number }): Promise<DiagnoseReport> {
+  const name = options.name ?? `diagnose-${options.collections}`;
+  const out = join(dir, `${name}.json`);
+  rmSync(out, { force: true });
+  const args = [join('dist', 'src', 'sources', 'windows', 'diagnose.js'), '--out', winPath(out), '--collections', String(options.collections), '--log', winPath(join(dir, `${name}.log`))];
+  if (options.pid !== undefined) args.push('--pid', String(options.pid));
+  const run = startWineNode(w, args, dir, name);
+  const timer = setTimeout(() => run.child.kill('SIGKILL'), options.timeoutMs ?? 300_000);
+  await run.exited;
+  clearTimeout(timer);
+  const report = readJson<DiagnoseReport>(out);
+  if (!report) throw new Error(`diagnose wrote no report; stderr: ${tail(run.stderrFile)}`);
+  return report;
+}
+
+/** Ends the wineserver of our private prefix (and with it any Wine process of that prefix left behind). */
+export function stopWine(w: WineEnv): void {
+  spawnSync(w.wineserver, ['-k'], { env: w.env, stdio: 'ignore', timeout: 30_000 });
+}
