@@ -13,6 +13,10 @@ function describeIssue(file: string, text: string, error: z.ZodError): string {
     problem = `expected ${issue.expected}`;
   } else if (issue.code === 'unrecognized_keys') {
     problem = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  } else if (issue.code === 'too_small' && issue.origin === 'number') {
+    problem = `must be ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}`;
+  } else if (issue.code === 'too_small' && issue.origin === 'string') {
+    problem = 'must not be empty';
   } else if (issue.code === 'invalid_value' && issue.values.length > 1) {
     problem = `must be one of ${issue.values.map(String).join(', ')}`;
   }

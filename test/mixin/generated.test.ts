@@ -1,0 +1,37 @@
+/**
+ * The committed dashboards and rule files are generated from the mixin: regenerating them must give
+ * byte-identical files. Run `npm run generate` after changing mixin/.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defaultConfig, renderMixin, withOverrides, dashboards } from '../../mixin/index.js';
+import { REPO_ROOT } from './helpers.js';
+
+const generated = renderMixin(defaultConfig);
+
+describe('generated mixin files', () => {
+  it.each(Object.keys(generated))('%s is up to date (npm run generate)', (path) => {
+    const file = join(REPO_ROOT, path);
+    expect(existsSync(file), `${path} is missing: run npm run generate and commit it`).toBe(true);
+    const committed = readFileSync(file, 'utf8');
+    expect(committed === generated[path], `${path} differs from the mixin's output: run npm run generate and commit the result`).toBe(true);
+  });
+
+  it('dashboards/ holds only generated dashboards', () => {
+    const expected = Object.keys(generated).filter((p) => p.startsWith('dashboards/')).map((p) => p.slice('dashboards/'.length));
+    expect(readdirSync(join(REPO_ROOT, 'dashboards')).sort()).toEqual(expected.sort());
+  });
+
+  it('is deterministic and driven by the config', () => {
+    expect(renderMixin(defaultConfig)).toEqual(generated);
+    const custom = withOverrides({ selector: 'job="rds"', thresholds: { zombieLogonSessions: { warning: { threshold: 7, for: '5m' } } } });
+    const files = renderMixin(custom);
+    expect(files['alerts/rds-leak-alerts.yml']).toContain('rdsleak_session_id_highest{job="rds"}');
+    expect(files['alerts/rds-leak-alerts.yml']).toContain('>= 7');
+    expect(files['alerts/rds-leak-rules.yml']).not.toContain('job="rds-leak-exporter"');
+    // Overrides leave the rest of the default config alone.
+    expect(custom.thresholds.zombieLogonSessions.critical).toEqual(defaultConfig.thresholds.zombieLogonSessions.critical);
+    expect(Object.values(dashboards(withOverrides({ dashboard: { tags: ['x'] } }))).every((d) => d.tags.join() === 'x')).toBe(true);
+  });
+});

@@ -1,0 +1,283 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { snapshotSchema } from '../../src/model/snapshot.js';
+import type { NtQueryResult, Win32Api, Win32Result } from '../../src/sources/windows/api.js';
+import { SystemInfoReader } from '../../src/sources/windows/collectors.js';
+import { encodeHandleTable, type HandleEntry } from '../../src/sources/windows/decoders/handle-table.js';
+import { RegionMemory } from '../../src/sources/windows/decoders/memory.js';
+import * as L from '../../src/sources/windows/layouts.js';
+import { createWindowsSource, createWindowsSourceWithApi } from '../../src/sources/windows/windows-source.js';
+
+const logger = pino({ level: 'silent' });
+const SELF = 777;
+const TOKEN_TYPE = 3;
+
+/** A fake kernel: a handle table, processes, token objects, LSA sessions; counts opens and frees. */
+class FakeApi implements Win32Api {
+  readonly selfPid = SELF;
+  readonly memory = new RegionMemory();
+  readonly currentProcess = 0xffffffffffffffffn;
+  open = new Set<bigint>();
+  next = 0x5000n;
+  table: HandleEntry[] = [];
+  /** (pid:handle) -> token object id (low part of TokenId) and logon id low part. */
+  tokens = new Map<string, { tokenId: number; logon: number }>();
+  denied = new Set<number>();
+  protectedPids = new Set<number>();
+  gonePids = new Set<number>();
+  closedHandles = new Set<string>();
+  reusedHandles = new Set<string>();
+  duplicates = 0;
+  holderOpens = new Map<number, number>();
+  lsaFreed = 0;
+  lsaAllocated = 0;
+  wtsFreed = 0;
+  mismatchTimes = 2;
+  queries: number[] = [];
+  handleCount = 40;
+  private handleTargets = new Map<bigint, { kind: 'process'; pid: number } | { kind: 'token'; key: string }>();
+
+  private alloc(target: { kind: 'process'; pid: number } | { kind: 'token'; key: string }): bigint {
+    const h = (this.next += 4n);
+    this.open.add(h);
+    this.handleTargets.set(h, target);
+    return h;
+  }
+  querySystemInformation(infoClass: number, buffer: Buffer): Promise<NtQueryResult> {
+    return Promise.resolve(this.querySystemInformationSync(infoClass, buffer));
+  }
+  querySystemInformationSync(infoClass: number, buffer: Buffer): NtQueryResult {
+    this.queries.push(buffer.length);
+    if (infoClass === L.SystemProcessInformation) return this.processes(buffer);
+    // The calibration token (our own, open now) appears in the table with the token type index.
+    const own = [...this.handleTargets.entries()].filter(([h, t]) => t.kind === 'token' && t.key.startsWith(`${SELF}:`) && this.open.has(h));
+    const entries = [...this.table, ...own.map(([h]) => ({ object: 0n, pid: SELF, handle: Number(h), grantedAccess: 8, typeIndex: TOKEN_TYPE }))];
+    const bytes = encodeHandleTable(entries);
+    if (this.mismatchTimes > 0 || bytes.length > buffer.length) {
+      this.mismatchTimes--;
+      return { status: L.STATUS_INFO_LENGTH_MISMATCH, returnLength: bytes.length };
+    }
+    bytes.copy(buffer);
+    return { status: 0, returnLength: bytes.length };
+  }
+  private processes(buffer: Buffer): NtQueryResult {
+    const pids = [0, 4, 100, 200, 300, SELF];
+    const size = pids.length * (L.PROCESS_INFO.size + 32);
+    if (buffer.length < size) return { status: L.STATUS_INFO_LENGTH_MISMATCH, returnLength: size };
+    buffer.fill(0, 0, size);
+    pids.forEach((pid, i) => {
+      const off = i * (L.PROCESS_INFO.size + 32);
+      const name = Buffer.from(pid === 0 ? '' : pid === 4 ? 'System' : pid === SELF ? 'node.exe' : `app${pid}.exe`, 'utf16le');
+      buffer.writeUInt32LE(i === pids.length - 1 ? 0 : L.PROCESS_INFO.size + 32, off);
+      name.copy(buffer, off + L.PROCESS_INFO.size);
+      buffer.writeUInt16LE(name.length, off + L.PROCESS_INFO.ImageName);
+      buffer.writeUInt16LE(name.length, off + L.PROCESS_INFO.ImageName + 2);
+      buffer.writeBigUInt64LE(name.length ? 0x1000n + BigInt(off + L.PROCESS_INFO.size) : 0n, off + L.PROCESS_INFO.ImageName + 8);
+      buffer.writeBigUInt64LE(BigInt(pid), off + L.PROCESS_INFO.UniqueProcessId);
+      buffer.writeUInt32LE(pid === 300 ? 2 : 0, off + L.PROCESS_INFO.SessionId);
+      buffer.writeBigInt64LE(pid === 0 ? 0n : 5000n + BigInt(pid), off + L.PROCESS_INFO.CreateTime);
+    });
+    return { status: 0, returnLength: size };
+  }
+  queryObjectTypes(): NtQueryResult {
+    return { status: 0xc0000002, returnLength: 0 }; // not implemented: calibration alone must do
+  }
+  bufferAddress(): bigint {
+    return 0x1000n;
+  }
+  openProcess(pid: number, access: number): Win32Result<bigint> {
+    if (this.gonePids.has(pid)) return { value: null, error: L.ERROR_INVALID_PARAMETER };
+    if (this.denied.has(pid)) return { value: null, error: L.ERROR_ACCESS_DENIED };
+    if (this.protectedPids.has(pid) && access & L.PROCESS_DUP_HANDLE) return { value: null, error: L.ERROR_ACCESS_DENIED };
+    if (access & L.PROCESS_DUP_HANDLE) this.holderOpens.set(pid, (this.holderOpens.get(pid) ?? 0) + 1);
+    return { value: this.alloc({ kind: 'process', pid }), error: 0 };
+  }
+  openProcessToken(process: bigint): Win32Result<bigint> {
+    const t = process === this.currentProcess ? { kind: 'process' as const, pid: SELF } : this.handleTargets.get(process);
+    if (!t || t.kind !== 'process') return { value: null, error: L.ERROR_INVALID_HANDLE };
+    const key = `${t.pid}:primary`;
+    this.tokens.set(key, { tokenId: 0x9000 + t.pid, logon: 0x3e7 });
+    return { value: this.alloc({ kind: 'token', key }), error: 0 };
+  }
+  duplicateHandle(source: bigint, value: number): Win32Result<bigint> {
+    this.duplicates++;
+    const t = this.handleTargets.get(source);
+    if (!t || t.kind !== 'process') return { value: null, error: L.ERROR_INVALID_HANDLE };
+    const key = `${t.pid}:${value}`;
+    if (this.closedHandles.has(key)) return { value: null, error: L.ERROR_INVALID_HANDLE };
+    return { value: this.alloc({ kind: 'token', key }), error: 0 };
+  }
+  tokenStatistics(token: bigint, out: Buffer): Win32Result<number> {
+    const t = this.handleTargets.get(token);
+    if (!t || t.kind !== 'token' || this.reusedHandles.has(t.key)) return { value: null, error: L.ERROR_INVALID_HANDLE };
+    const info = this.tokens.get(t.key) ?? { tokenId: 0x1, logon: 0x1 };
+    out.fill(0);
+    out.writeUInt32LE(info.tokenId, L.TOKEN_STATISTICS.TokenId);
+    out.writeUInt32LE(info.logon, L.TOKEN_STATISTICS.AuthenticationId);
+    return { value: 56, error: 0 };
+  }
+  processCreateTime(process: bigint): Win32Result<bigint> {
+    const t = this.handleTargets.get(process);
+    if (!t || t.kind !== 'process') return { value: null, error: 6 };
+    return { value: t.pid === 300 ? 1n : 5000n + BigInt(t.pid), error: 0 }; // pid 300 was reused
+  }
+  closeHandle(handle: bigint): void {
+    if (!this.open.delete(handle)) throw new Error(`double close of 0x${handle.toString(16)}`);
+  }
+  ownHandleCount(): number | null {
+    return this.handleCount + this.open.size;
+  }
+  enablePrivilege(): Win32Result<true> {
+    return { value: null, error: L.ERROR_NOT_ALL_ASSIGNED };
+  }
+  wtsEnumerateSessionsEx() {
+    const arr = Buffer.alloc(L.WTS_SESSION_INFO_1.size);
+    arr.writeUInt32LE(2, L.WTS_SESSION_INFO_1.SessionId);
+    arr.writeBigUInt64LE(this.memory.place(Buffer.from('RDP-Tcp#1\0', 'utf16le')), L.WTS_SESSION_INFO_1.pSessionName);
+    return { value: { pointer: this.memory.place(arr), count: 1 }, error: 0 };
+  }
+  wtsFreeMemoryEx(_p: bigint, count: number) {
+    this.wtsFreed += count;
+  }
+  wtsEnumerateSessions() {
+    return { value: null, error: 1 };
+  }
+  wtsFreeMemory() {
+    this.wtsFreed++;
+  }
+  lsaEnumerateLogonSessions() {
+    const luids = Buffer.alloc(4 * 8);
+    [0x3e7, 0x17c025, 0x20000, 0x30000].forEach((low, i) => luids.writeUInt32LE(low, i * 8));
+    this.lsaAllocated++;
+    return { value: { pointer: this.memory.place(luids), count: 4 }, error: 0 };
+  }
+  lsaGetLogonSessionData(luid: Buffer): Win32Result<bigint> {
+    const low = luid.readUInt32LE(0);
+    if (low === 0x3e7) return { value: 0n, error: 0 }; // LocalSystem: success with NULL
+    if (low === 0x20000) return { value: null, error: L.STATUS_NO_SUCH_LOGON_SESSION };
+    if (low === 0x30000) return { value: null, error: L.STATUS_ACCESS_DENIED };
+    const data = Buffer.alloc(L.LOGON_SESSION_DATA.size);
+    data.writeUInt32LE(data.length, 0);
+    data.writeUInt32LE(low, L.LOGON_SESSION_DATA.LogonId);
+    const user = Buffer.from('alice', 'utf16le');
+    data.writeUInt16LE(user.length, L.LOGON_SESSION_DATA.UserName);
+    data.writeUInt16LE(user.length, L.LOGON_SESSION_DATA.UserName + 2);
+    data.writeBigUInt64LE(this.memory.place(user), L.LOGON_SESSION_DATA.UserName + 8);
+    data.writeUInt32LE(10, L.LOGON_SESSION_DATA.LogonType);
+    data.writeUInt32LE(2, L.LOGON_SESSION_DATA.Session);
+    this.lsaAllocated++;
+    return { value: this.memory.place(data), error: 0 };
+  }
+  lsaFreeReturnBuffer() {
+    this.lsaFreed++;
+  }
+}
+
+function scenario(): FakeApi {
+  const api = new FakeApi();
+  // pid 100: 300 handles to one token object (visible address) -> one duplicate; a closed and a reused value.
+  for (let i = 0; i < 300; i++) api.table.push({ object: 0xffff800000001000n, pid: 100, handle: 0x100 + 4 * i, grantedAccess: 8, typeIndex: TOKEN_TYPE });
+  api.tokens.set('100:256', { tokenId: 0x4242, logon: 0x17c025 });
+  api.table.push({ object: 0n, pid: 100, handle: 0x9000, grantedAccess: 8, typeIndex: TOKEN_TYPE });
+  api.closedHandles.add('100:36864');
+  api.table.push({ object: 0n, pid: 100, handle: 0x9004, grantedAccess: 8, typeIndex: TOKEN_TYPE });
+  api.reusedHandles.add('100:36868');
+  // pid 4 (System) and a protected pid 200; a pid that exited; a reused pid 300; a non-token handle.
+  api.table.push({ object: 0xffff800000001000n, pid: 4, handle: 0x10, grantedAccess: 8, typeIndex: TOKEN_TYPE });
+  api.protectedPids.add(4);
+  api.table.push({ object: 0n, pid: 200, handle: 0x20, grantedAccess: 8, typeIndex: TOKEN_TYPE });
+  api.protectedPids.add(200);
+  api.table.push({ object: 0n, pid: 555, handle: 0x30, grantedAccess: 8, typeIndex: TOKEN_TYPE });
+  api.gonePids.add(555);
+  api.table.push({ object: 0n, pid: 300, handle: 0x40, grantedAccess: 8, typeIndex: TOKEN_TYPE });
+  api.table.push({ object: 0n, pid: 100, handle: 0x50, grantedAccess: 1, typeIndex: 37 });
+  return api;
+}
+
+describe('Windows source over a fake Win32 API', () => {
+  it('produces a valid snapshot, counts races and frees every buffer and handle', async () => {
+    const api = scenario();
+    const source = createWindowsSourceWithApi(api, { logger, hostName: 'rds01', concurrency: 2 });
+    expect(source.kind).toBe('windows');
+    const snap = await source.collect({ deadline: Date.now() + 10_000 });
+    expect(snapshotSchema.safeParse(snap).success, JSON.stringify(snapshotSchema.safeParse(snap).error?.issues.slice(0, 3))).toBe(true);
+    expect(snap.collectors.map((c) => [c.name, c.success])).toEqual([['wts', true], ['lsa', true], ['processes', true], ['handles', true], ['tokens', true]]);
+
+    expect(snap.wtsSessions).toEqual([{ sessionId: 2, name: 'RDP-Tcp#1', state: 'active', user: null, domain: null }]);
+    expect(api.wtsFreed).toBe(1);
+    expect(snap.logonSessions?.map((s) => s.logonId)).toEqual(['00000000:0017c025']);
+    expect(api.lsaFreed).toBe(api.lsaAllocated);
+
+    const th = snap.tokenHandles!;
+    expect(th.filter((h) => h.pid === SELF)).toEqual([]); // the agent's own handles are not reported
+    const p100 = th.filter((h) => h.pid === 100);
+    expect(p100.filter((h) => h.logonId === '00000000:0017c025' && h.tokenId === '00000000:00004242' && h.objectAddress === '0xffff800000001000')).toHaveLength(300);
+    expect(api.holderOpens.get(100)).toBe(1); // each holder opened once per scan
+    expect(api.duplicates).toBeLessThan(10); // one duplicate per distinct object, plus the odd ones
+    expect(p100.find((h) => h.handle === 0x9000)?.unresolved).toBe('gone');
+    expect(p100.find((h) => h.handle === 0x9004)?.unresolved).toBe('gone');
+    expect(th.find((h) => h.pid === 4)).toMatchObject({ unresolved: 'protected_process', objectAddress: '0xffff800000001000' });
+    // Without SeDebugPrivilege a refused holder is access_denied (we cannot tell protection apart).
+    expect(th.find((h) => h.pid === 200)?.unresolved).toBe('access_denied');
+    expect(th.find((h) => h.pid === 555)?.unresolved).toBe('gone');
+    expect(th.find((h) => h.pid === 300)?.unresolved).toBe('gone');
+    expect(th.some((h) => h.handle === 0x50)).toBe(false);
+
+    const issue = (collector: string, kind: string) => snap.issues.find((i) => i.collector === collector && i.kind === kind)?.count ?? 0;
+    expect(issue('lsa', 'session_vanished')).toBe(1);
+    expect(issue('lsa', 'session_denied')).toBe(1);
+    expect(issue('lsa', 'session_no_data')).toBe(1);
+    expect(issue('tokens', 'handle_closed')).toBe(1);
+    expect(issue('tokens', 'handle_reused')).toBe(1);
+    expect(issue('tokens', 'holder_exited')).toBe(1);
+    expect(issue('tokens', 'pid_reused')).toBe(1);
+
+    expect(snap.processes?.find((p) => p.pid === 0)).toMatchObject({ image: 'Idle', logonId: null });
+    expect(snap.processes?.find((p) => p.pid === 100)).toMatchObject({ image: 'app100.exe', sessionId: 0, logonId: '00000000:000003e7' });
+    expect(api.open.size).toBe(0); // every handle the source opened is closed
+
+    const counts: (number | null)[] = [];
+    for (let i = 0; i < 10; i++) {
+      await source.collect({ deadline: Date.now() + 10_000 });
+      counts.push(source.ownHandleCount!());
+    }
+    expect(new Set(counts).size).toBe(1);
+    await source.close();
+  });
+
+  it('grows the handle buffer on STATUS_INFO_LENGTH_MISMATCH and remembers the size', async () => {
+    const api = scenario();
+    api.mismatchTimes = 1;
+    const reader = new SystemInfoReader(api, L.SystemExtendedHandleInformation, 64);
+    const first = await reader.query();
+    expect(first.length).toBeGreaterThan(64);
+    const grown = reader.size;
+    api.queries.length = 0;
+    await reader.query();
+    expect(api.queries).toEqual([grown]); // no retry the second time
+  });
+
+  it('gives up with E_NATIVE_CALL when the table never fits', async () => {
+    const api = scenario();
+    api.mismatchTimes = 1000;
+    const reader = new SystemInfoReader(api, L.SystemExtendedHandleInformation, 64, 4096, 4);
+    await expect(reader.query()).rejects.toMatchObject({ code: 'E_NATIVE_CALL' });
+  });
+
+  it('marks a failed handle table as a failed collector, not a thrown collection', async () => {
+    const api = scenario();
+    api.querySystemInformation = () => Promise.resolve({ status: 0xc0000022, returnLength: 0 });
+    const snap = await createWindowsSourceWithApi(api, { logger }).collect({ deadline: Date.now() + 5000 });
+    expect(snapshotSchema.safeParse(snap).success).toBe(true);
+    expect(snap.tokenHandles).toBeNull();
+    expect(snap.processes).toBeNull();
+    expect(snap.collectors.find((c) => c.name === 'handles')?.success).toBe(false);
+    expect(snap.collectors.find((c) => c.name === 'tokens')?.success).toBe(false);
+    expect(snap.wtsSessions).not.toBeNull();
+  });
+
+  it('refuses --source windows off Windows with a usage error', async () => {
+    if (process.platform === 'win32') return;
+    await expect(createWindowsSource({ logger })).rejects.toMatchObject({ code: 'E_SOURCE_UNAVAILABLE', exitCode: 2 });
+  });
+});
