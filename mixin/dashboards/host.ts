@@ -134,7 +134,7 @@ export function hostDetail(config: MixinConfig): Dashboard {
     },
     {
       type: 'table',
-      title: 'Zombie logon sessions',
+      title: 'Zombie logon session list',
       description:
         'One row per zombie logon session: its logon ID (LUID, as printed by logonsessions.exe; use it with handle.exe -a), the RDS session ID it pins, its logon type and account kind (user, or the DWM/UMFD virtual account of the session).',
       unit: 'none',

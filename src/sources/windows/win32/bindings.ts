@@ -6,7 +6,8 @@
  *
  * Verified under Wine 8 with Windows Node 22 (npm run test:wine): NtQuerySystemInformation 5 and 64,
  * NtQueryObject types, OpenProcess, OpenProcessToken, DuplicateHandle, GetTokenInformation, CloseHandle,
- * GetProcessHandleCount, GetProcessTimes, the WTS/LSA calls (which Wine answers with zero sessions).
+ * GetProcessTimes, the WTS/LSA calls (which Wine answers with zero sessions). GetProcessHandleCount is a
+ * stub under Wine (returns 0): the source then counts its own entries in the handle table instead.
  * Only on paper: the LSA/WTS result decoding with real sessions, SeDebugPrivilege effects, protected
  * processes (see docs/windows-verification.md).
  */

@@ -1,0 +1,68 @@
+/**
+ * `npm run bench`: analysis + exposition for a large synthetic host (100,000 token handles across 2,000
+ * processes, 500 logon sessions, 200 zombies). Prints time per collection and peak memory; the results
+ * go to docs/performance.md. Targets: under 200 ms and under 200 MB.
+ */
+import { cpus, totalmem } from 'node:os';
+import { Registry } from 'prom-client';
+import { analyzeSnapshot, DEFAULT_ANALYSIS_OPTIONS } from '../src/analysis/analyze.js';
+import { EMPTY_HISTORY } from '../src/analysis/zombie-tracker.js';
+import { buildAnalysisRegistry } from '../src/metrics/analysis-metrics.js';
+import { createExporterMetrics } from '../src/metrics/exporter-metrics.js';
+import { parseSnapshotText, serializeSnapshot } from '../src/sources/file/snapshot-file.js';
+import { LARGE_HOST, syntheticHost } from './synthetic-host.js';
+
+const ITERATIONS = 20;
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+async function main(): Promise<void> {
+  const first = syntheticHost(LARGE_HOST, '2026-11-25T12:00:00.000Z');
+  const second = { ...first, collectedAt: '2026-11-25T12:10:00.000Z' };
+  const exporter = createExporterMetrics('bench', () => null);
+  // The first collection starts the grace period; measure steady state, where zombies are confirmed.
+  let history = analyzeSnapshot(first, EMPTY_HISTORY, DEFAULT_ANALYSIS_OPTIONS).history;
+
+  gc?.();
+  const baseline = process.memoryUsage().rss;
+  let peakRss = baseline;
+  const times: number[] = [];
+  let zombies = 0;
+  let bytes = 0;
+  for (let i = 0; i < ITERATIONS; i++) {
+    const started = performance.now();
+    const result = analyzeSnapshot(second, history, DEFAULT_ANALYSIS_OPTIONS);
+    history = result.history;
+    const registry = Registry.merge([exporter.registry, buildAnalysisRegistry(result.analysis, { zombieInfoLimit: 100, includeUserNames: false })]);
+    const text = await registry.metrics();
+    times.push(performance.now() - started);
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    zombies = result.analysis.zombies?.length ?? 0;
+    bytes = text.length;
+  }
+
+  const analysisPeakRss = peakRss;
+  const json = serializeSnapshot(second);
+  const parseStarted = performance.now();
+  parseSnapshotText('bench.json', json);
+  const parseMs = performance.now() - parseStarted;
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+
+  const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+  const lines = [
+    `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${mb(totalmem())} MB RAM, Node ${process.version}, ${process.platform}/${process.arch}`,
+    `host: ${LARGE_HOST.tokenHandles} token handles, ${LARGE_HOST.processes} processes, ${LARGE_HOST.logonSessions} logon sessions, ${zombies} zombies confirmed`,
+    `analysis + exposition: median ${median(times).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms over ${ITERATIONS} collections (exposition ${(bytes / 1024).toFixed(0)} KiB)`,
+    `snapshot file parse + validation (${mb(json.length)} MB JSON): ${parseMs.toFixed(0)} ms`,
+    `peak RSS during analysis + exposition: ${mb(analysisPeakRss)} MB (process baseline with the snapshot in memory: ${mb(baseline)} MB)`,
+    `peak RSS including the file parse: ${mb(peakRss)} MB`,
+    `targets: analysis + exposition < 200 ms: ${median(times) < 200 ? 'met' : 'MISSED'}; peak RSS < 200 MB: ${analysisPeakRss < 200 * 1024 * 1024 ? 'met' : 'MISSED'}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+await main();
