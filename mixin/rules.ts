@@ -100,28 +100,38 @@ function annotations(config: MixinConfig, alert: AlertName, summary: string, des
   return { summary, description, runbook_url: runbookUrl(config, alert) };
 }
 
-function sessionIdsNotReused(config: MixinConfig, severity: 'warning' | 'critical'): AlertingRule {
+/**
+ * The symptom: the highest session ID climbed inside the window and is now at least `gap` above the most
+ * sessions present at any time in the window. A healthy host hands a new logon the lowest free ID, so
+ * churn alone never opens that gap, even when the highest ID stays high after an evening of logoffs.
+ * Its value is the session-ID gap (highest ID minus sessions present).
+ */
+export function sessionIdsClimbingExpr(config: MixinConfig, gap: number): string {
   const sel = config.selector;
+  const w = config.windows.sessionIdGrowth;
+  const r = RECORDING_RULES;
+  return promql`
+    (
+        max_over_time(${r.sessionIdGap}[${config.windows.gaugeSmoothing}])
+      and
+        rdsleak_session_id_highest{${sel}} - max_over_time(${r.sessions}[${w}]) >= ${gap}
+      and
+        rdsleak_session_id_highest{${sel}} > min_over_time(rdsleak_session_id_highest{${sel}}[${w}])
+    )
+  `;
+}
+
+/** The cause: zombies pin at least `pinned` session IDs. Its value is the number of pinned IDs. */
+export function sessionIdsPinnedExpr(config: MixinConfig, pinned: number): string {
+  return `max_over_time(rdsleak_zombie_session_ids{${config.selector}}[${config.windows.gaugeSmoothing}]) >= ${pinned}`;
+}
+
+function sessionIdsNotReused(config: MixinConfig, severity: 'warning' | 'critical'): AlertingRule {
   const t = config.thresholds.sessionIdsNotReused[severity];
   const w = config.windows.sessionIdGrowth;
-  const s = config.windows.gaugeSmoothing;
-  const r = RECORDING_RULES;
-  // Branch 1, the symptom: the highest session ID climbed inside the window and is now far above the
-  // most sessions ever present in the window. A healthy host hands a new logon the lowest free ID, so
-  // churn alone never opens that gap. Branch 2, the cause: zombies pin many session IDs.
   return {
     alert: 'RdsSessionIdsNotReused',
-    expr: promql`
-      (
-          max_over_time(${r.sessionIdGap}[${s}])
-        and
-          rdsleak_session_id_highest{${sel}} - max_over_time(${r.sessions}[${w}]) >= ${t.gap}
-        and
-          rdsleak_session_id_highest{${sel}} > min_over_time(rdsleak_session_id_highest{${sel}}[${w}])
-      )
-      or
-        max_over_time(rdsleak_zombie_session_ids{${sel}}[${s}]) >= ${t.pinned}
-    `,
+    expr: `${sessionIdsClimbingExpr(config, t.gap)}\nor\n  ${sessionIdsPinnedExpr(config, t.pinned)}`,
     for: t.for,
     keep_firing_for: config.keepFiringFor,
     labels: { severity },

@@ -1,11 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import { CollectionService } from '../collection/collection-service.js';
 import type { Options } from '../config/options.js';
 import { RdsLeakError } from '../errors.js';
 import { createExporterMetrics } from '../metrics/exporter-metrics.js';
 import { createApp } from '../server/app.js';
+import { loadWebConfig, PLAIN_HTTP } from '../server/web-config.js';
 import type { SnapshotSource } from '../sources/source.js';
 import { VERSION } from '../version.js';
 import { analysisOptions, openSource } from './runtime.js';
@@ -39,6 +41,8 @@ function listen(server: Server, host: string, port: number): Promise<AddressInfo
 
 /** Starts the exporter; resolves once it listens. */
 export async function startServer(options: Options, logger: Logger): Promise<RunningServer> {
+  // Read the web config first: a mistake in it must stop the agent before any collection starts.
+  const web = options.webConfigFile ? loadWebConfig(options.webConfigFile) : PLAIN_HTTP;
   const source = await openSource(options, logger);
   if (source.kind === 'simulate') {
     process.stderr.write(`${simulationBanner(options, source)}\n`);
@@ -64,12 +68,13 @@ export async function startServer(options: Options, logger: Logger): Promise<Run
       timeoutMarginMs: options.timeoutMarginMs,
       sourceDescription: source.description,
       simulated: source.kind === 'simulate',
+      web,
     },
     logger,
   );
   const { host, port } = options.listenAddress;
   let address: AddressInfo;
-  const http = createServer(app);
+  const http = web.tls ? createHttpsServer(web.tls, app) : createServer(app);
   try {
     address = await listen(http, host, port);
   } catch (error) {
@@ -79,8 +84,8 @@ export async function startServer(options: Options, logger: Logger): Promise<Run
     throw new RdsLeakError('E_LISTEN', `cannot listen on ${host}:${port}: ${reason}`, { exitCode: 1 });
   }
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${shownHost === '[::]' || shownHost === '0.0.0.0' ? 'localhost' : shownHost}:${address.port}`;
-  logger.info({ version: VERSION, source: source.description, address: `${shownHost}:${address.port}`, telemetry_path: options.telemetryPath }, 'listening');
+  const url = `${web.tls ? 'https' : 'http'}://${shownHost === '[::]' || shownHost === '0.0.0.0' ? 'localhost' : shownHost}:${address.port}`;
+  logger.info({ version: VERSION, source: source.description, address: `${shownHost}:${address.port}`, telemetry_path: options.telemetryPath, tls: web.tls !== null, basic_auth: web.basicAuthUsers.size > 0 }, 'listening');
   return {
     url,
     source,

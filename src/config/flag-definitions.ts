@@ -25,6 +25,7 @@ export type Command = (typeof COMMANDS)[number];
 export const FLAGS: readonly FlagDefinition[] = [
   { name: 'config.file', kind: 'string', help: 'YAML file whose keys are these flag names; the command line wins.' },
   { name: 'web.listen-address', kind: 'string', help: 'Address to listen on.', defaultText: ':10189', commands: ['serve'] },
+  { name: 'web.config.file', kind: 'string', help: 'Prometheus exporter-toolkit web configuration (TLS, basic auth, headers).', commands: ['serve'] },
   { name: 'web.telemetry-path', kind: 'string', help: 'Path under which to expose metrics.', defaultText: '/metrics', commands: ['serve'] },
   { name: 'log.level', kind: 'enum', choices: ['debug', 'info', 'warn', 'error'], help: 'Only log messages with the given severity or above.', defaultText: 'info' },
   { name: 'log.format', kind: 'enum', choices: ['logfmt', 'json'], help: 'Output format of log messages.', defaultText: 'logfmt' },

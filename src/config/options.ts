@@ -20,6 +20,8 @@ export interface Options {
   readonly version: boolean;
   readonly listenAddress: ListenAddress;
   readonly telemetryPath: string;
+  /** exporter-toolkit web configuration file, or null for plain HTTP. */
+  readonly webConfigFile: string | null;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   readonly logFormat: 'logfmt' | 'json';
   readonly source: SourceKind;
@@ -209,6 +211,8 @@ export function parseOptions(argv: readonly string[], platform: NodeJS.Platform 
   const configPath = cli.get('config.file')?.value;
   const raw = typeof configPath === 'string' ? new Map([...readConfigFile(configPath), ...cli]) : cli;
   const c = new Converter(raw);
+  const collectionTimeoutMs = c.duration('collection.timeout', 30_000);
+  if (collectionTimeoutMs <= 0) throw usage('--collection.timeout: must be longer than 0s');
 
   const telemetryPath = c.string('web.telemetry-path', '/metrics');
   if (!telemetryPath.startsWith('/') || telemetryPath === '/') throw usage(`--web.telemetry-path: expected a path such as /metrics, got "${telemetryPath}"`);
@@ -223,6 +227,7 @@ export function parseOptions(argv: readonly string[], platform: NodeJS.Platform 
     version: c.boolean('version', false),
     listenAddress: c.listenAddress('web.listen-address', ':10189'),
     telemetryPath,
+    webConfigFile: raw.has('web.config.file') ? c.string('web.config.file', '') : null,
     logLevel: c.enumOf('log.level', 'info'),
     logFormat: c.enumOf('log.format', 'logfmt'),
     source,
@@ -242,7 +247,7 @@ export function parseOptions(argv: readonly string[], platform: NodeJS.Platform 
     zombieInfoLimit: c.number('metrics.zombie-info-limit', 100, (n) => n >= 0 && n <= 100_000, 'an integer between 0 and 100000', true),
     includeUserNames: c.boolean('metrics.include-user-names', false),
     minIntervalMs: c.duration('collection.min-interval', 0),
-    collectionTimeoutMs: c.duration('collection.timeout', 30_000),
+    collectionTimeoutMs,
     timeoutMarginMs: c.duration('scrape.timeout-margin', 500),
     windowsConcurrency: c.number('windows.concurrency', 4, (n) => n >= 1 && n <= 64, 'an integer between 1 and 64', true),
     reportFormat: c.enumOf('report.format', 'text'),

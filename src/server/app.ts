@@ -6,7 +6,9 @@ import { errorMessage } from '../errors.js';
 import { buildAnalysisRegistry, type AnalysisMetricsOptions } from '../metrics/analysis-metrics.js';
 import type { ExporterMetrics } from '../metrics/exporter-metrics.js';
 import { VERSION } from '../version.js';
+import { basicAuth } from './basic-auth.js';
 import { landingPage } from './landing-page.js';
+import { PLAIN_HTTP, type WebConfig } from './web-config.js';
 
 export interface AppOptions {
   readonly telemetryPath: string;
@@ -17,6 +19,8 @@ export interface AppOptions {
   readonly timeoutMarginMs: number;
   readonly sourceDescription: string;
   readonly simulated: boolean;
+  /** TLS is applied by the caller's server; headers and basic auth here. */
+  readonly web?: WebConfig;
 }
 
 /** The scrape's collection deadline: the Prometheus timeout header minus the margin, else the default budget. */
@@ -29,6 +33,14 @@ export function scrapeDeadline(header: string | undefined, now: number, options:
 export function createApp(service: CollectionService, exporterMetrics: ExporterMetrics, options: AppOptions, logger: Logger): Express {
   const app = express();
   app.disable('x-powered-by');
+  const web = options.web ?? PLAIN_HTTP;
+  if (Object.keys(web.headers).length > 0) {
+    app.use((_req, res, next) => {
+      res.set(web.headers);
+      next();
+    });
+  }
+  if (web.basicAuthUsers.size > 0) app.use(basicAuth(web.basicAuthUsers));
 
   app.get(options.telemetryPath, async (req, res) => {
     try {

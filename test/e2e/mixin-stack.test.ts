@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ALERTS_FILE, RULES_FILE, dashboards, renderMixin } from '../../mixin/index.js';
+import { ALERTS_FILE, RULES_FILE, dashboards, renderMixin, sessionIdsClimbingExpr, sessionIdsPinnedExpr } from '../../mixin/index.js';
 import type { Dashboard } from '../../mixin/index.js';
 import { REPO_ROOT, requireBinary } from '../mixin/helpers.js';
 import { e2eConfig } from './e2e-config.js';
@@ -246,6 +246,18 @@ describe('mixin against a real Prometheus and Alertmanager', () => {
     expect(firing.map((s) => s.metric.instance).sort()).toEqual([...LEAKY].sort());
     const healthyEver = await promQuery(promUrl, `max by (instance, alertname) (max_over_time(ALERTS{instance=~"${HEALTHY.join('|')}"}[${lookback}]))`);
     expect(healthyEver.map((s) => `${s.metric.alertname} ${s.metric.instance}`), 'alerts pending or firing for healthy hosts').toEqual([]);
+
+    // Each branch of the alert on its own: the symptom (highest ID climbing away from the sessions
+    // present) and the cause (pinned IDs) both single out the leaky hosts, despite the healthy hosts'
+    // session churn.
+    const { warning } = e2eConfig.thresholds.sessionIdsNotReused;
+    for (const [branch, expr] of [
+      ['climbing', sessionIdsClimbingExpr(e2eConfig, warning.gap)],
+      ['pinned', sessionIdsPinnedExpr(e2eConfig, warning.pinned)],
+    ] as const) {
+      const ever = await promQuery(promUrl, `max by (instance) (max_over_time((${expr})[${lookback}:${INTERVAL}s]))`);
+      expect(ever.map((s) => s.metric.instance).sort(), `hosts flagged by the ${branch} branch`).toEqual([...LEAKY].sort());
+    }
   }, ALERT_DEADLINE_MS + 60_000);
 
   it('the critical tier inhibits the warning tier of the same alert in Alertmanager', async () => {

@@ -3,13 +3,10 @@ import { DEFAULT_ANALYSIS_OPTIONS } from '../../src/analysis/analyze.js';
 import { CollectionService } from '../../src/collection/collection-service.js';
 import { startServer, type RunningServer } from '../../src/cli/serve-command.js';
 import { parseOptions } from '../../src/config/options.js';
-import { createExporterMetrics } from '../../src/metrics/exporter-metrics.js';
 import { METRICS } from '../../src/metrics/catalog.js';
-import { createApp } from '../../src/server/app.js';
+import { listenApp } from '../fixtures/test-app.js';
 import { Exposition } from '../fixtures/exposition.js';
 import { PartlyBrokenSource, SlowSource, silentLogger } from '../fixtures/fake-sources.js';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 describe('exporter over HTTP (simulated leaky host)', () => {
   let server: RunningServer;
@@ -61,25 +58,11 @@ describe('exporter over HTTP (simulated leaky host)', () => {
   });
 });
 
-async function listenApp(service: CollectionService, source: { description: string }): Promise<{ url: string; server: Server }> {
-  const metrics = createExporterMetrics(source.description, () => null);
-  const app = createApp(
-    service,
-    metrics,
-    { telemetryPath: '/metrics', metrics: { zombieInfoLimit: 100, includeUserNames: false }, collectionTimeoutMs: 10_000, timeoutMarginMs: 500, sourceDescription: source.description, simulated: false },
-    silentLogger,
-  );
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
-
 describe('scrapes', () => {
   it('share one collection when they arrive together', async () => {
     const source = new SlowSource(200);
     const service = new CollectionService(source, { analysis: { ...DEFAULT_ANALYSIS_OPTIONS, gracePeriodMs: 0 }, minIntervalMs: 0 }, silentLogger);
-    const { url, server } = await listenApp(service, source);
+    const { url, server } = await listenApp(service, source.description);
     try {
       const bodies = await Promise.all(Array.from({ length: 8 }, () => fetch(`${url}/metrics`).then((r) => r.text())));
       expect(source.collections).toBe(1);
@@ -95,7 +78,7 @@ describe('scrapes', () => {
   it('honour X-Prometheus-Scrape-Timeout-Seconds: a collector past it is marked timed out, the rest is served', async () => {
     const source = new PartlyBrokenSource({ handles: 'hang' });
     const service = new CollectionService(source, { analysis: DEFAULT_ANALYSIS_OPTIONS, minIntervalMs: 0 }, silentLogger);
-    const { url, server } = await listenApp(service, source);
+    const { url, server } = await listenApp(service, source.description);
     try {
       const started = Date.now();
       const res = await fetch(`${url}/metrics`, { headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '1.5' } });
@@ -115,7 +98,7 @@ describe('scrapes', () => {
   it('never fail because a collector throws', async () => {
     const source = new PartlyBrokenSource({ lsa: 'fail', wts: 'fail' });
     const service = new CollectionService(source, { analysis: DEFAULT_ANALYSIS_OPTIONS, minIntervalMs: 0 }, silentLogger);
-    const { url, server } = await listenApp(service, source);
+    const { url, server } = await listenApp(service, source.description);
     try {
       const res = await fetch(`${url}/metrics`);
       expect(res.status).toBe(200);

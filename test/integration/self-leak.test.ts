@@ -1,13 +1,10 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ANALYSIS_OPTIONS } from '../../src/analysis/analyze.js';
 import { CollectionService } from '../../src/collection/collection-service.js';
-import { createExporterMetrics } from '../../src/metrics/exporter-metrics.js';
 import { openFileDescriptors } from '../../src/metrics/own-handles.js';
-import { createApp } from '../../src/server/app.js';
+import { listenApp } from '../fixtures/test-app.js';
 import { SimulateSource } from '../../src/sources/simulate/simulate-source.js';
 import { silentLogger } from '../fixtures/fake-sources.js';
 
@@ -30,17 +27,8 @@ describe('the exporter does not leak', () => {
     let now = Date.parse('2026-11-25T00:00:00.000Z');
     const source = new SimulateSource({ profile: 'healthy', speed: 1, seed: 9, hostName: 'leak-test', clock: () => now });
     const service = new CollectionService(source, { analysis: DEFAULT_ANALYSIS_OPTIONS, minIntervalMs: 0 }, silentLogger);
-    const metrics = createExporterMetrics(source.description, () => null);
-    const app = createApp(
-      service,
-      metrics,
-      { telemetryPath: '/metrics', metrics: { zombieInfoLimit: 100, includeUserNames: false }, collectionTimeoutMs: 10_000, timeoutMarginMs: 500, sourceDescription: source.description, simulated: true },
-      silentLogger,
-    );
-    const server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
+    const app = await listenApp(service, source.description, true);
+    const url = `${app.url}/metrics`;
     const scrape = async (n: number) => {
       for (let i = 0; i < n; i++) {
         now += 15_000;
@@ -61,8 +49,7 @@ describe('the exporter does not leak', () => {
       expect(heapAfter - heapBefore).toBeLessThan(2 * 1024 * 1024);
       expect(service.collectionsStarted).toBe(600);
     } finally {
-      server.closeAllConnections();
-      server.close();
+      app.close();
     }
   }, 120_000);
 });

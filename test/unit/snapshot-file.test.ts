@@ -37,7 +37,7 @@ describe('snapshot files', () => {
     const luid = errorOf(() => parseSnapshotText('x.json', valid.replace('"logonId": "00000000:0017c025"', '"logonId": "17c025"')));
     expect(luid.message).toMatch(/^x\.json:\d+: logonSessions\[\d+\]\.logonId: must look like 00000000:0017c025$/);
     const extra = errorOf(() => parseSnapshotText('x.json', valid.replace('"host": "rds-article",', '"host": "rds-article", "hots": 1,')));
-    expect(extra.message).toBe('x.json:1: (top level): unknown key "hots"');
+    expect(extra.message).toBe('x.json:3: (top level): unknown key "hots"');
     const state = errorOf(() => parseSnapshotText('x.json', valid.replace('"state": "active"', '"state": "running"')));
     expect(state.message).toMatch(/^x\.json:\d+: wtsSessions\[3\]\.state: must be one of active, connected, connect_query, shadow, disconnected, idle, listen, reset, down, init$/);
   });

@@ -20,7 +20,8 @@ function describeIssue(file: string, text: string, error: z.ZodError): string {
   } else if (issue.code === 'invalid_value' && issue.values.length > 1) {
     problem = `must be one of ${issue.values.map(String).join(', ')}`;
   }
-  const line = lineOfPath(text, issue.path);
+  // An unknown key is reported at its own line, not at the object holding it.
+  const line = lineOfPath(text, issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path);
   const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
   return `${file}${line ? `:${line}` : ''}: ${formatPath(issue.path)}: ${problem}${more}`;
 }
