@@ -18,6 +18,25 @@ export interface SourceOptions {
   readonly windowsConcurrency: number;
 }
 
+type WindowsSourceModule = { createWindowsSource?: (o: { concurrency?: number; logger: Logger }) => Promise<SnapshotSource> };
+
+/**
+ * Loads the Windows source module. By default a dynamic import with a variable specifier: it keeps
+ * bundlers and tsc from requiring the file where it is not built. A bundle that does ship the Windows
+ * source (the single executable: src/sea/sea-main.ts, built by `npm run build:exe`) installs a loader
+ * with a literal specifier instead, so the bundler includes the module; it is still loaded lazily, only
+ * for `--source windows`. Nothing else changes: the same errors are raised below either way.
+ */
+let windowsSourceLoader: () => Promise<unknown> = () => {
+  const specifier = './windows/windows-source.js';
+  return import(specifier);
+};
+
+/** For bundles only (see windowsSourceLoader); the core never calls it. */
+export function setWindowsSourceLoader(loader: () => Promise<unknown>): void {
+  windowsSourceLoader = loader;
+}
+
 /** The one place that knows every source; each is imported lazily so koffi loads only for `windows`. */
 export async function createSource(options: SourceOptions, logger: Logger): Promise<SnapshotSource> {
   switch (options.kind) {
@@ -33,11 +52,9 @@ export async function createSource(options: SourceOptions, logger: Logger): Prom
       if (process.platform !== 'win32') {
         throw new UsageError('E_SOURCE_UNAVAILABLE', `--source windows needs Windows (this is ${process.platform}); use --source simulate or --source file`);
       }
-      let module: { createWindowsSource?: (o: { concurrency?: number; logger: Logger }) => Promise<SnapshotSource> };
+      let module: WindowsSourceModule;
       try {
-        // A variable specifier keeps bundlers and tsc from requiring the file where it is not built.
-        const specifier = './windows/windows-source.js';
-        module = (await import(specifier)) as typeof module;
+        module = (await windowsSourceLoader()) as WindowsSourceModule;
       } catch (error) {
         throw new RdsLeakError('E_SOURCE_UNAVAILABLE', 'the Windows native source is not available in this build', { cause: error, exitCode: 2 });
       }

@@ -28,7 +28,7 @@ export const e2eConfig = withOverrides({
     collectorSuccessRatio: { threshold: 0.5, for: '10s' },
     collectorTimeoutRatio: { threshold: 0.25, for: '10s' },
   },
-  exporterDownFor: '20s',
+  exporterDownFor: '5s',
   exporterAbsentFor: '20s',
   keepFiringFor: '20s',
 });

@@ -48,6 +48,7 @@ const ALERT_DEADLINE_MS = 120_000;
 
 const CLI = join(REPO_ROOT, 'dist/src/cli.js');
 const procs = new Processes();
+const agentProcs = new Map<string, Managed>();
 let dir = '';
 let promUrl = '';
 let amUrl = '';
@@ -102,8 +103,24 @@ function substitute(expr: string, instance = '.+'): string {
     .replace(/\$\{?instance\}?/g, instance);
 }
 
+/**
+ * A missing binary or a process that does not start must fail the tests, not skip them: beforeAll keeps
+ * the error and every test rethrows it.
+ */
+let setupError: unknown = null;
+function ensureSetup(): void {
+  if (setupError) throw setupError;
+}
+
 beforeAll(async () => {
-  // Fail (never skip) when something is missing.
+  try {
+    await setUp();
+  } catch (error) {
+    setupError = error;
+  }
+}, 90_000);
+
+async function setUp(): Promise<void> {
   const prometheusBin = requireBinary('prometheus');
   const alertmanagerBin = requireBinary('prometheus-alertmanager');
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first (npm test does)`);
@@ -116,7 +133,7 @@ beforeAll(async () => {
 
   for (const a of AGENTS) a.port = await freePort();
   const agents = AGENTS.map((a) =>
-    procs.start(
+    startAgent(
       a.host,
       process.execPath,
       [
@@ -142,6 +159,11 @@ beforeAll(async () => {
       join(dir, `${a.host}.log`),
     ),
   );
+  function startAgent(host: string, command: string, args: readonly string[], logFile: string): Managed {
+    const p = procs.start(host, command, args, logFile);
+    agentProcs.set(host, p);
+    return p;
+  }
 
   const amPort = await freePort();
   amUrl = `http://127.0.0.1:${amPort}`;
@@ -181,7 +203,7 @@ beforeAll(async () => {
   );
   await waitReady(prometheus, `${promUrl}/-/ready`, 30_000);
   promReadyAt = Date.now();
-}, 90_000);
+}
 
 afterEach((context) => {
   if (context.task.result?.state === 'fail') failed = true;
@@ -197,7 +219,13 @@ afterAll(async () => {
 }, 30_000);
 
 describe('mixin against a real Prometheus and Alertmanager', () => {
+  it('has prometheus, prometheus-alertmanager and the built agent, and starts them all on loopback', () => {
+    ensureSetup();
+    expect(procs.alive().length).toBe(AGENTS.length + 2);
+  });
+
   it('Prometheus scrapes all five agents and evaluates every rule group without error', async () => {
+    ensureSetup();
     const deadline = Date.now() + 20_000;
     let problem = '';
     while (Date.now() < deadline) {
@@ -215,6 +243,7 @@ describe('mixin against a real Prometheus and Alertmanager', () => {
   }, 30_000);
 
   it(`${SESSION_ALERT} reaches Alertmanager for the leaky hosts, never for the healthy ones`, async () => {
+    ensureSetup();
     const firstSeen = new Map<string, number>();
     const healthyAlerts: AmAlert[] = [];
     for (;;) {
@@ -261,6 +290,7 @@ describe('mixin against a real Prometheus and Alertmanager', () => {
   }, ALERT_DEADLINE_MS + 60_000);
 
   it('the critical tier inhibits the warning tier of the same alert in Alertmanager', async () => {
+    ensureSetup();
     const deadline = Date.now() + 30_000;
     let state = '';
     while (Date.now() < deadline) {
@@ -280,6 +310,7 @@ describe('mixin against a real Prometheus and Alertmanager', () => {
   const boards: [string, Dashboard][] = Object.entries(dashboards(e2eConfig)).map(([file, d]) => [d.title || file, d]);
 
   it.each(boards)('every query of "%s" returns data for all hosts', async (_title, d) => {
+    ensureSetup();
     const empty: string[] = [];
     for (const p of d.panels) {
       for (const t of p.targets) {
@@ -295,6 +326,7 @@ describe('mixin against a real Prometheus and Alertmanager', () => {
   }, 60_000);
 
   it('every host-detail query returns data for one leaky host, and only for that host', async () => {
+    ensureSetup();
     const d = boards.find(([, b]) => b.uid.endsWith('host-detail'))![1];
     const host = LEAKY[0]!;
     const problems: string[] = [];
@@ -309,4 +341,27 @@ describe('mixin against a real Prometheus and Alertmanager', () => {
     }
     expect(problems).toEqual([]);
   }, 60_000);
+
+  // Last, because it takes a host away: the example configuration's first inhibit rule.
+  it('an exporter that goes down inhibits the other alerts of its instance in Alertmanager', async () => {
+    ensureSetup();
+    const host = LEAKY[1]!;
+    const agent = agentProcs.get(host)!;
+    process.kill(-agent.child.pid!, 'SIGTERM');
+    await agent.exited;
+    const deadline = Date.now() + 40_000;
+    let state = '';
+    while (Date.now() < deadline) {
+      const alerts = (await alertmanagerAlerts(amUrl)).filter((a) => a.labels.instance === host);
+      const down = alerts.find((a) => a.labels.alertname === 'RdsExporterDown');
+      const others = alerts.filter((a) => a.labels.alertname !== 'RdsExporterDown');
+      state = JSON.stringify(alerts.map((a) => [a.labels.alertname, a.labels.severity, a.status.state, a.status.inhibitedBy.length]));
+      if (down?.status.state === 'active' && others.length > 0 && others.every((a) => a.status.state === 'suppressed' && a.status.inhibitedBy.length > 0)) {
+        expect(others.map((a) => a.labels.alertname)).toContain(SESSION_ALERT);
+        return;
+      }
+      await sleep(1000);
+    }
+    throw new Error(`RdsExporterDown for ${host} did not inhibit its other alerts within 40 s: ${state}`);
+  }, 50_000);
 });

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { serializeSnapshot } from '../../src/sources/file/snapshot-file.js';
@@ -8,6 +7,7 @@ import { AgentProcess, runCli } from '../fixtures/agent-process.js';
 import { Exposition } from '../fixtures/exposition.js';
 import { articleHost, healthyHost } from '../fixtures/scenarios.js';
 import { minutesAfter } from '../fixtures/scenario-builder.js';
+import { tempDir } from '../fixtures/temp-dir.js';
 
 const agents: AgentProcess[] = [];
 afterAll(async () => {
@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 
 function tempFile(name: string, text: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'rdsleak-cli-')), name);
+  const path = join(tempDir('cli'), name);
   writeFileSync(path, text);
   return path;
 }
@@ -54,7 +54,7 @@ describe('report', () => {
   it('exits 0 on a healthy host, and applies the grace period over a recorded sequence', async () => {
     const healthy = tempFile('healthy.json', serializeSnapshot(healthyHost().build()));
     expect((await runCli(['report', '--source=file', `--file.path=${healthy}`])).code).toBe(0);
-    const dir = mkdtempSync(join(tmpdir(), 'rdsleak-seq-'));
+    const dir = tempDir('seq');
     writeFileSync(join(dir, '1.json'), serializeSnapshot(articleHost().build(minutesAfter('2026-11-25T10:00:00.000Z', 0))));
     writeFileSync(join(dir, '2.json'), serializeSnapshot(articleHost().build(minutesAfter('2026-11-25T10:00:00.000Z', 2))));
     const r = await runCli(['report', '--source=file', `--file.path=${dir}`, '--zombie.grace-period=5m', '--report.format=json']);

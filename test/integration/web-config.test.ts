@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,8 +9,9 @@ import { parseOptions } from '../../src/config/options.js';
 import { UsageError } from '../../src/errors.js';
 import { loadWebConfig } from '../../src/server/web-config.js';
 import { silentLogger } from '../fixtures/fake-sources.js';
+import { tempDir } from '../fixtures/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'rdsleak-web-'));
+const dir = tempDir('web');
 
 function get(url: string, ca: Buffer, auth?: string): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {

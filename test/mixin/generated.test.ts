@@ -2,7 +2,9 @@
  * The committed dashboards and rule files are generated from the mixin: regenerating them must give
  * byte-identical files. Run `npm run generate` after changing mixin/.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, renderMixin, withOverrides, dashboards } from '../../mixin/index.js';
@@ -33,5 +35,18 @@ describe('generated mixin files', () => {
     // Overrides leave the rest of the default config alone.
     expect(custom.thresholds.zombieLogonSessions.critical).toEqual(defaultConfig.thresholds.zombieLogonSessions.critical);
     expect(Object.values(dashboards(withOverrides({ dashboard: { tags: ['x'] } }))).every((d) => d.tags.join() === 'x')).toBe(true);
+  });
+
+  it('the compiled generator (npm run generate) writes exactly these files', () => {
+    const script = join(REPO_ROOT, 'dist/mixin/generate.js');
+    expect(existsSync(script), `${script} is missing: run npm run build first (npm test does)`).toBe(true);
+    const out = mkdtempSync(join(tmpdir(), 'rdsleak-mixin-'));
+    try {
+      const result = spawnSync(process.execPath, [script, '--out', out], { encoding: 'utf8' });
+      expect(result.status, result.stderr).toBe(0);
+      for (const [path, content] of Object.entries(generated)) expect(readFileSync(join(out, path), 'utf8') === content, path).toBe(true);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });

@@ -23,7 +23,7 @@ const runbooks = read('docs/runbooks.md');
 const anchors = new Set([...runbooks.matchAll(/^#{1,6}\s+(.+)$/gm)].map((m) => githubSlug(m[1]!)));
 
 /** The matchers of the mixin's selector, e.g. [{name: 'job', op: '=', value: 'rds-leak-exporter'}]. */
-const selectorMatchers = parsePromQL(`x{${defaultConfig.selector}}`).selectors[0]!.matchers;
+const selectorMatchers = [...parsePromQL(`x{${defaultConfig.selector}}`).selectors[0]!.matchers];
 
 let known: Set<string>;
 beforeAll(async () => {

@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseOptions } from '../../src/config/options.js';
 import { parseDuration } from '../../src/config/duration.js';
 import { UsageError } from '../../src/errors.js';
+import { tempDir } from '../fixtures/temp-dir.js';
 
 function failure(argv: string[]): { message: string; code: string; exitCode: number } {
   try {
@@ -18,7 +18,7 @@ function failure(argv: string[]): { message: string; code: string; exitCode: num
 }
 
 function configFile(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'rdsleak-config-'));
+  const dir = tempDir('config');
   const path = join(dir, 'config.yaml');
   writeFileSync(path, text);
   return path;

@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { FileSource } from '../../src/sources/file/file-source.js';
 import { parseSnapshotText, readSnapshotFile, serializeSnapshot } from '../../src/sources/file/snapshot-file.js';
 import { articleHost } from '../fixtures/scenarios.js';
+import { tempDir } from '../fixtures/temp-dir.js';
 
 function errorOf(fn: () => unknown): UsageError {
   try {
@@ -63,7 +63,7 @@ describe('snapshot files', () => {
 
 describe('file source', () => {
   it('replays a sequence in order and then keeps the last one (or loops)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rdsleak-seq-'));
+    const dir = tempDir('seq');
     for (const [i, at] of ['2026-11-25T10:00:00.000Z', '2026-11-25T10:05:00.000Z', '2026-11-25T10:10:00.000Z'].entries()) {
       writeFileSync(join(dir, `snap-${i}.json`), serializeSnapshot(articleHost().build(at)));
     }
@@ -77,7 +77,7 @@ describe('file source', () => {
   });
 
   it('validates every file at start', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rdsleak-bad-'));
+    const dir = tempDir('bad');
     writeFileSync(join(dir, 'a.json'), valid);
     writeFileSync(join(dir, 'b.json'), '{');
     await expect(FileSource.open({ paths: [dir], loop: false })).rejects.toThrow(/b\.json:1:\d+: not valid JSON/);
