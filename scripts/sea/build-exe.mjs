@@ -101,7 +101,7 @@ async function bundle(version) {
     format: 'cjs',
     target: 'node22',
     plugins: [plugin],
-    legalComments: 'linked',
+    legalComments: 'eof',
     logLevel: 'warning',
     metafile: true,
   });
