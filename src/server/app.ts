@@ -8,7 +8,7 @@ import type { ExporterMetrics } from '../metrics/exporter-metrics.js';
 import { VERSION } from '../version.js';
 import { basicAuth } from './basic-auth.js';
 import { landingPage } from './landing-page.js';
-import { PLAIN_HTTP, type WebConfig } from './web-config.js';
+import { clientCertificateCheck, PLAIN_HTTP, type WebConfig } from './web-config.js';
 
 export interface AppOptions {
   readonly telemetryPath: string;
@@ -40,6 +40,8 @@ export function createApp(service: CollectionService, exporterMetrics: ExporterM
       next();
     });
   }
+  const certificateCheck = clientCertificateCheck(web.clientAuth);
+  if (certificateCheck) app.use(certificateCheck);
   if (web.basicAuthUsers.size > 0) app.use(basicAuth(web.basicAuthUsers));
 
   app.get(options.telemetryPath, async (req, res) => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { SecureContextOptions, TlsOptions } from 'node:tls';
+import { createSecureContext, type SecureContextOptions, type TlsOptions, type TLSSocket } from 'node:tls';
+import type { RequestHandler } from 'express';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { UsageError, errorMessage } from '../errors.js';
@@ -38,15 +39,19 @@ const webConfigSchema = z.strictObject({
   basic_auth_users: z.record(z.string(), z.string().regex(/^\$2[aby]\$\d\d\$.{53}$/, 'must be a bcrypt hash such as $2y$10$...')).optional(),
 });
 
+export type ClientAuthType = (typeof CLIENT_AUTH_TYPES)[number];
+
 export interface WebConfig {
   /** Options for https.createServer, or null for plain HTTP. */
   readonly tls: TlsOptions | null;
+  /** How client certificates are checked; the handshake enforces only RequireAndVerifyClientCert. */
+  readonly clientAuth: ClientAuthType;
   /** user -> bcrypt hash; empty means no authentication. */
   readonly basicAuthUsers: ReadonlyMap<string, string>;
   readonly headers: Readonly<Record<string, string>>;
 }
 
-export const PLAIN_HTTP: WebConfig = { tls: null, basicAuthUsers: new Map(), headers: {} };
+export const PLAIN_HTTP: WebConfig = { tls: null, clientAuth: 'NoClientCert', basicAuthUsers: new Map(), headers: {} };
 
 function readReferenced(configPath: string, key: string, file: string): Buffer {
   const path = isAbsolute(file) ? file : resolve(dirname(configPath), file);
@@ -92,12 +97,34 @@ export function loadWebConfig(path: string): WebConfig {
       maxVersion: TLS_VERSIONS[t.max_version],
       ...(t.client_ca_file ? { ca: readReferenced(path, 'tls_server_config.client_ca_file', t.client_ca_file) } : {}),
     };
+    try {
+      // Fail at start, with the file names, on a key or certificate that TLS cannot use.
+      createSecureContext(secure);
+    } catch (error) {
+      throw new UsageError('E_CONFIG', `${path}: tls_server_config: cert_file ${t.cert_file} / key_file ${t.key_file}${t.client_ca_file ? ` / client_ca_file ${t.client_ca_file}` : ''} unusable: ${errorMessage(error)}`);
+    }
     tls = {
       ...secure,
       requestCert: t.client_auth_type !== 'NoClientCert',
-      // Node can only reject unverified certificates at the handshake; "if given" and "any" are enforced per request.
+      // Node rejects unverified certificates only at the handshake, and only all or nothing; the other
+      // modes are enforced per request by clientCertificateCheck().
       rejectUnauthorized: t.client_auth_type === 'RequireAndVerifyClientCert',
     };
   }
-  return { tls, basicAuthUsers: new Map(Object.entries(config.basic_auth_users ?? {})), headers: config.http_server_config?.headers ?? {} };
+  return { tls, clientAuth: t?.client_auth_type ?? 'NoClientCert', basicAuthUsers: new Map(Object.entries(config.basic_auth_users ?? {})), headers: config.http_server_config?.headers ?? {} };
+}
+
+/**
+ * Enforces RequireAnyClientCert (some certificate, verified or not) and VerifyClientCertIfGiven (no
+ * certificate, or a verified one) per request, which Node's handshake options cannot express.
+ */
+export function clientCertificateCheck(mode: ClientAuthType): RequestHandler | null {
+  if (mode !== 'RequireAnyClientCert' && mode !== 'VerifyClientCertIfGiven') return null;
+  return (req, res, next) => {
+    const socket = req.socket as TLSSocket;
+    const presented = typeof socket.getPeerCertificate === 'function' && Object.keys(socket.getPeerCertificate()).length > 0;
+    const ok = mode === 'RequireAnyClientCert' ? presented : !presented || socket.authorized;
+    if (ok) return next();
+    res.status(403).type('text/plain').send(mode === 'RequireAnyClientCert' ? 'client certificate required\n' : 'client certificate not trusted\n');
+  };
 }

@@ -13,9 +13,9 @@ import { tempDir } from '../fixtures/temp-dir.js';
 
 const dir = tempDir('web');
 
-function get(url: string, ca: Buffer, auth?: string): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+function get(url: string, ca: Buffer, auth?: string, client?: { cert: Buffer; key: Buffer }): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { ca, headers: auth ? { authorization: `Basic ${Buffer.from(auth).toString('base64')}` } : {} }, (res) => {
+    const req = request(url, { ca, ...(client ?? {}), headers: auth ? { authorization: `Basic ${Buffer.from(auth).toString('base64')}` } : {} }, (res) => {
       let body = '';
       res.on('data', (d) => (body += d));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
@@ -70,5 +70,76 @@ describe('--web.config.file (exporter-toolkit format)', () => {
     const hash = join(dir, 'hash.yml');
     writeFileSync(hash, 'basic_auth_users:\n  alice: plaintext\n');
     expect(() => loadWebConfig(hash)).toThrow(`${hash}:2: basic_auth_users.alice: must be a bcrypt hash such as $2y$10$...`);
+  });
+});
+
+describe('client certificates', () => {
+  const certs = tempDir('certs');
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore', cwd: certs });
+  const servers: RunningServer[] = [];
+  let serverCert: Buffer;
+  let trusted: { cert: Buffer; key: Buffer };
+  let untrusted: { cert: Buffer; key: Buffer };
+
+  async function serve(mode: string): Promise<RunningServer> {
+    const path = join(certs, `${mode}.yml`);
+    writeFileSync(path, `tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  client_ca_file: ca.pem\n  client_auth_type: ${mode}\n`);
+    const stderr = process.stderr.write;
+    process.stderr.write = () => true;
+    try {
+      const server = await startServer(parseOptions(['--web.listen-address=127.0.0.1:0', `--web.config.file=${path}`], 'linux'), silentLogger);
+      servers.push(server);
+      return server;
+    } finally {
+      process.stderr.write = stderr;
+    }
+  }
+
+  beforeAll(() => {
+    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=test-ca', '-keyout', 'ca.key', '-out', 'ca.pem');
+    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', 'server.key', '-out', 'server.pem');
+    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=prometheus', '-keyout', 'client.key', '-out', 'client.csr');
+    openssl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-out', 'client.pem');
+    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=intruder', '-keyout', 'rogue.key', '-out', 'rogue.pem');
+    serverCert = readFileSync(join(certs, 'server.pem'));
+    trusted = { cert: readFileSync(join(certs, 'client.pem')), key: readFileSync(join(certs, 'client.key')) };
+    untrusted = { cert: readFileSync(join(certs, 'rogue.pem')), key: readFileSync(join(certs, 'rogue.key')) };
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+  });
+
+  const status = (server: RunningServer, client?: { cert: Buffer; key: Buffer }) =>
+    get(`${server.url}/metrics`, serverCert, undefined, client).then(
+      (r) => r.status,
+      () => 'refused',
+    );
+
+  it('RequireAnyClientCert: any certificate, none refused', async () => {
+    const server = await serve('RequireAnyClientCert');
+    expect(await status(server)).toBe(403);
+    expect(await status(server, untrusted)).toBe(200);
+    expect(await status(server, trusted)).toBe(200);
+  });
+
+  it('VerifyClientCertIfGiven: none or a trusted one', async () => {
+    const server = await serve('VerifyClientCertIfGiven');
+    expect(await status(server)).toBe(200);
+    expect(await status(server, untrusted)).toBe(403);
+    expect(await status(server, trusted)).toBe(200);
+  });
+
+  it('RequireAndVerifyClientCert: only a trusted one, at the handshake', async () => {
+    const server = await serve('RequireAndVerifyClientCert');
+    expect(await status(server)).toBe('refused');
+    expect(await status(server, untrusted)).toBe('refused');
+    expect(await status(server, trusted)).toBe(200);
+  });
+
+  it('an unusable certificate stops the agent with a clear message', () => {
+    const path = join(certs, 'bad-cert.yml');
+    writeFileSync(join(certs, 'not-a-cert.pem'), 'hello\n');
+    writeFileSync(path, 'tls_server_config:\n  cert_file: not-a-cert.pem\n  key_file: server.key\n');
+    expect(() => loadWebConfig(path)).toThrow(new RegExp(`^${path}: tls_server_config: cert_file not-a-cert.pem / key_file server.key unusable: `));
   });
 });
