@@ -1,6 +1,7 @@
 import type { LogonSession, ProcessInfo, WtsSession } from '../model/snapshot.js';
 import type { LogonType } from '../model/logon-types.js';
 import { accountKindOf, type AccountKind } from './account-kind.js';
+import { FIRST_LISTENER_SESSION_ID, SERVICES_SESSION_ID } from '../model/session-states.js';
 
 /** Why a logon session no longer owns its RDS session. */
 export type OrphanReason = 'session_gone' | 'session_reused' | 'session_empty' | 'replaced';
@@ -42,6 +43,9 @@ export function findZombieCandidates(
   const candidates: ZombieCandidate[] = [];
   for (const logon of logons) {
     if (!zombieLogonTypes.has(logon.logonType)) continue;
+    // Session 0 (services, and interactive logons made by services with LogonUser) and listeners never
+    // pin a user session id; their leaks still show as token handles.
+    if (logon.sessionId === SERVICES_SESSION_ID || logon.sessionId >= FIRST_LISTENER_SESSION_ID) continue;
     if (logonsWithProcesses.has(logon.logonId)) continue;
     const accountKind = accountKindOf(logon);
     const wts = wtsById.get(logon.sessionId);

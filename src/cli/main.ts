@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { analyzeSnapshot } from '../analysis/analyze.js';
+import { analyzeSnapshot, type AnalysisResult } from '../analysis/analyze.js';
+import { formatDuration } from '../config/duration.js';
 import { EMPTY_HISTORY } from '../analysis/zombie-tracker.js';
 import { parseOptions, type Options } from '../config/options.js';
 import { RdsLeakError, errorMessage } from '../errors.js';
@@ -30,15 +31,29 @@ async function snapshotCommand(options: Options, logger: Logger, io: Io): Promis
 
 async function reportCommand(options: Options, logger: Logger, io: Io): Promise<number> {
   const source = await openSource(options, logger);
+  const collect = () => source.collect({ deadline: Date.now() + options.collectionTimeoutMs });
   try {
-    // A recorded sequence is replayed whole, so its own history applies the grace period.
-    const rounds = source instanceof FileSource ? source.length : 1;
     let history = EMPTY_HISTORY;
-    let result = null;
-    for (let i = 0; i < rounds; i++) {
-      const snapshot = await source.collect({ deadline: Date.now() + options.collectionTimeoutMs });
-      result = analyzeSnapshot(snapshot, history, analysisOptions(options));
-      history = result.history;
+    let result: AnalysisResult | null = null;
+    if (source instanceof FileSource) {
+      // A recorded sequence is replayed whole, so the recording's own clock applies the grace period.
+      for (let i = 0; i < source.length; i++) {
+        result = analyzeSnapshot(await collect(), history, analysisOptions(options));
+        history = result.history;
+      }
+    } else {
+      result = analyzeSnapshot(await collect(), history, analysisOptions(options));
+      const pending = result.analysis.pendingCandidates;
+      if (pending > 0 && options.gracePeriodMs > 0) {
+        // Orphaned logon sessions are zombies only if they stay so for the grace period: a logoff in
+        // progress must not make a monitoring check fail. Wait it out (in the source's time) and look again.
+        const waitMs = options.gracePeriodMs / (source.timeScale ?? 1);
+        io.stderr.write(
+          `rds-leak-exporter: ${pending} logon session${pending > 1 ? 's look' : ' looks'} orphaned; waiting ${formatDuration(Math.ceil(waitMs / 1000) * 1000)} (the grace period) to confirm (--zombie.grace-period=0s skips this)\n`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+        result = analyzeSnapshot(await collect(), result.history, analysisOptions(options));
+      }
     }
     if (!result) return REPORT_EXIT.error;
     io.stdout.write(options.reportFormat === 'json' ? renderJsonReport(result.analysis) : renderTextReport(result.analysis));

@@ -4,7 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import { CollectionService } from '../collection/collection-service.js';
 import type { Options } from '../config/options.js';
-import { RdsLeakError } from '../errors.js';
+import { RdsLeakError, UsageError } from '../errors.js';
 import { createExporterMetrics } from '../metrics/exporter-metrics.js';
 import { createApp } from '../server/app.js';
 import { loadWebConfig, PLAIN_HTTP } from '../server/web-config.js';
@@ -54,7 +54,8 @@ export async function startServer(options: Options, logger: Logger): Promise<Run
     {
       analysis: analysisOptions(options),
       minIntervalMs: options.minIntervalMs,
-      onCollected: (result) => metrics.recordCollection(result.durationSeconds, result.startedAt + result.durationSeconds * 1000),
+      // A failed collection is no fresh data: staleness alerts must see the timestamp stop.
+      onCollected: (result) => metrics.recordCollection(result.durationSeconds, result.error === null ? result.startedAt + result.durationSeconds * 1000 : null),
     },
     logger,
   );
@@ -80,6 +81,9 @@ export async function startServer(options: Options, logger: Logger): Promise<Run
   } catch (error) {
     await source.close();
     const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+      throw new UsageError('E_USAGE', `--web.listen-address: host "${host}" not found`);
+    }
     const reason = code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'address not available on this host' : String(error);
     throw new RdsLeakError('E_LISTEN', `cannot listen on ${host}:${port}: ${reason}`, { exitCode: 1 });
   }

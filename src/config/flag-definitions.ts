@@ -39,7 +39,7 @@ export const FLAGS: readonly FlagDefinition[] = [
   { name: 'simulate.users', kind: 'integer', help: 'Users logged on in steady state.', defaultText: '20' },
   { name: 'simulate.advance', kind: 'duration', help: 'Start the simulated host this much simulated time after boot (e.g. 2h to see zombies at once).', defaultText: '0s' },
   { name: 'simulate.leak-share', kind: 'number', help: 'Probability (0..1) that a service token handle leaks at logoff.', defaultText: 'profile: healthy 0, leaky 0.08' },
-  { name: 'zombie.grace-period', kind: 'duration', help: 'How long a logon session must stay orphaned before it counts as a zombie.', defaultText: '5m (0s for report)' },
+  { name: 'zombie.grace-period', kind: 'duration', help: 'How long a logon session must stay orphaned before it counts as a zombie.', defaultText: '5m' },
   { name: 'zombie.logon-types', kind: 'list', choices: LOGON_TYPE_NAMES, help: 'Comma-separated logon types that can become zombies.', defaultText: 'interactive,remote_interactive,cached_interactive,cached_remote_interactive' },
   { name: 'metrics.zombie-info-limit', kind: 'integer', help: 'At most this many rdsleak_zombie_logon_session_info series.', defaultText: '100', commands: ['serve'] },
   { name: 'metrics.include-user-names', kind: 'boolean', help: 'Add user and domain labels to rdsleak_zombie_logon_session_info (privacy: off by default).', defaultText: 'false', commands: ['serve'] },

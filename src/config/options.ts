@@ -48,6 +48,9 @@ export interface Options {
 }
 
 type RawValue = string | boolean | string[];
+
+/** Longest collection budget accepted (timers overflow past 24.8 days; an hour is already absurd). */
+export const MAX_COLLECTION_TIMEOUT_MS = 3_600_000;
 /** Where a value came from, for messages: `--simulate.speed` or `config.yaml:3`. */
 interface Raw {
   readonly value: RawValue;
@@ -58,12 +61,35 @@ function usage(message: string): UsageError {
   return new UsageError('E_USAGE', message);
 }
 
+const BOOLEAN_FLAGS = new Set(FLAGS.filter((f) => f.kind === 'boolean').map((f) => f.name));
+
+/** `--flag=false` and `--no-flag` turn a boolean off (so the command line can override a config file). */
+function normaliseBooleans(argv: readonly string[]): { args: string[]; negated: Set<string> } {
+  const negated = new Set<string>();
+  const args: string[] = [];
+  for (const arg of argv) {
+    const m = /^--(no-)?([^=]+)(?:=(.*))?$/.exec(arg);
+    const name = m?.[2];
+    if (m && name && BOOLEAN_FLAGS.has(name) && (m[1] !== undefined || m[3] !== undefined)) {
+      const value = m[3] === undefined ? 'true' : m[3].toLowerCase();
+      if (value !== 'true' && value !== 'false') throw usage(`--${name}: expected true or false, got "${m[3]}"`);
+      const on = (value === 'true') !== (m[1] !== undefined);
+      if (on) args.push(`--${name}`);
+      else negated.add(name);
+      continue;
+    }
+    args.push(arg);
+  }
+  return { args, negated };
+}
+
 function readCommandLine(argv: readonly string[]): { command: Command; raw: Map<string, Raw> } {
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {};
   for (const f of FLAGS) options[f.name] = f.kind === 'boolean' ? { type: 'boolean' } : { type: 'string', multiple: f.kind === 'paths' };
+  const { args, negated } = normaliseBooleans(argv);
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
     const code = (error as { code?: string }).code;
     const flag = /'(-{1,2}[^' ]+)/.exec(errorMessage(error))?.[1];
@@ -82,6 +108,7 @@ function readCommandLine(argv: readonly string[]): { command: Command; raw: Map<
   for (const [name, value] of Object.entries(parsed.values)) {
     if (value !== undefined) raw.set(name, { value: value as RawValue, origin: `--${name}` });
   }
+  for (const name of negated) raw.set(name, { value: false, origin: `--${name}` });
   return { command: command as Command, raw };
 }
 
@@ -116,9 +143,11 @@ function readConfigFile(path: string): Map<string, Raw> {
     if (isSeq(node)) {
       if (def.kind !== 'paths' && def.kind !== 'list') throw new UsageError('E_CONFIG', `${origin}: ${key}: expected a single value, got a list`);
       value = node.items.map((item) => String(isScalar(item) ? item.value : item));
+      if (value.length === 0) throw new UsageError('E_CONFIG', `${origin}: ${key}: expected at least one value`);
       if (def.kind === 'list') value = (value as string[]).join(',');
     } else if (isScalar(node)) {
       const v = node.value;
+      if (v === null) throw new UsageError('E_CONFIG', `${origin}: ${key}: expected a value`);
       if (def.kind === 'boolean') {
         if (typeof v !== 'boolean') throw new UsageError('E_CONFIG', `${origin}: ${key}: expected true or false, got ${JSON.stringify(v)}`);
         value = v;
@@ -191,6 +220,21 @@ class Converter {
     return items as T[];
   }
 
+  /** A duration in (0, maxMs]. */
+  positiveDuration(name: string, fallbackMs: number, maxMs: number): number {
+    const ms = this.duration(name, fallbackMs);
+    if (ms <= 0 || ms > maxMs) this.fail(name, `expected a duration longer than 0s and at most ${maxMs / 60_000}m`);
+    return ms;
+  }
+
+  /** The metrics path: a plain absolute path that does not hide another endpoint. */
+  telemetryPath(name: string): string {
+    const path = this.string(name, '/metrics');
+    if (!/^\/[A-Za-z0-9._~\/-]+$/.test(path)) this.fail(name, `expected a path such as /metrics, got "${path}"`);
+    if (['/health', '/version'].includes(path)) this.fail(name, `${path} is the exporter's own endpoint; choose another path`);
+    return path;
+  }
+
   paths(name: string): string[] {
     const r = this.get(name);
     return r === undefined ? [] : (r.value as string[]);
@@ -211,14 +255,13 @@ export function parseOptions(argv: readonly string[], platform: NodeJS.Platform 
   const configPath = cli.get('config.file')?.value;
   const raw = typeof configPath === 'string' ? new Map([...readConfigFile(configPath), ...cli]) : cli;
   const c = new Converter(raw);
-  const collectionTimeoutMs = c.duration('collection.timeout', 30_000);
-  if (collectionTimeoutMs <= 0) throw usage('--collection.timeout: must be longer than 0s');
+  const collectionTimeoutMs = c.positiveDuration('collection.timeout', 30_000, MAX_COLLECTION_TIMEOUT_MS);
 
-  const telemetryPath = c.string('web.telemetry-path', '/metrics');
-  if (!telemetryPath.startsWith('/') || telemetryPath === '/') throw usage(`--web.telemetry-path: expected a path such as /metrics, got "${telemetryPath}"`);
+  const telemetryPath = c.telemetryPath('web.telemetry-path');
 
   const source = c.enumOf<SourceKind>('source', platform === 'win32' ? 'windows' : 'simulate');
   const filePaths = c.paths('file.path');
+  if (raw.has('web.config.file') && c.string('web.config.file', '') === '') throw usage('--web.config.file: expected a file name');
   if (source === 'file' && filePaths.length === 0) throw usage('--source file needs --file.path (a snapshot file or a directory of them)');
 
   return {
@@ -242,7 +285,7 @@ export function parseOptions(argv: readonly string[], platform: NodeJS.Platform 
       advanceMs: c.duration('simulate.advance', 0),
       leakShare: raw.has('simulate.leak-share') ? c.number('simulate.leak-share', 0, (n) => n >= 0 && n <= 1, 'a probability between 0 and 1') : null,
     },
-    gracePeriodMs: c.duration('zombie.grace-period', command === 'report' ? 0 : 5 * 60_000),
+    gracePeriodMs: c.duration('zombie.grace-period', 5 * 60_000),
     zombieLogonTypes: c.list<LogonType>('zombie.logon-types', DEFAULT_ZOMBIE_LOGON_TYPES),
     zombieInfoLimit: c.number('metrics.zombie-info-limit', 100, (n) => n >= 0 && n <= 100_000, 'an integer between 0 and 100000', true),
     includeUserNames: c.boolean('metrics.include-user-names', false),

@@ -7,8 +7,8 @@ const LINT_FAILING_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_act
 
 export interface ExporterMetrics {
   readonly registry: Registry;
-  /** Records one finished collection (not a cached or shared one). */
-  recordCollection(durationSeconds: number, finishedAt: number): void;
+  /** Records one finished collection (not a cached or shared one); `finishedAt` null when it failed. */
+  recordCollection(durationSeconds: number, finishedAt: number | null): void;
 }
 
 /**
@@ -41,7 +41,7 @@ export function createExporterMetrics(sourceDescription: string, ownHandleCount:
     registry,
     recordCollection(durationSeconds, finishedAt) {
       collections.inc();
-      lastTimestamp.set(finishedAt / 1000);
+      if (finishedAt !== null) lastTimestamp.set(finishedAt / 1000);
       duration.set(durationSeconds);
     },
   };

@@ -75,6 +75,17 @@ export const collectionIssueSchema = z.strictObject({
   count: nonNegativeInt,
 });
 
+/** Adds an issue for every repeated key (logon id, pid, session id): a repeated one would be counted twice. */
+function unique<T>(items: readonly T[] | null, key: (item: T) => string | number, field: string, ctx: z.RefinementCtx, path: string): void {
+  if (!items) return;
+  const seen = new Set<string | number>();
+  items.forEach((item, index) => {
+    const k = key(item);
+    if (seen.has(k)) ctx.addIssue({ code: 'custom', message: `${field} ${k} appears twice`, path: [path, index, field] });
+    seen.add(k);
+  });
+}
+
 export const snapshotSchema = z.strictObject({
   schemaVersion: z.literal(SNAPSHOT_SCHEMA_VERSION),
   host: z.string().min(1),
@@ -86,6 +97,10 @@ export const snapshotSchema = z.strictObject({
   tokenHandles: z.array(tokenHandleSchema).nullable(),
   collectors: z.array(collectorStatusSchema),
   issues: z.array(collectionIssueSchema),
+}).superRefine((s, ctx) => {
+  unique(s.wtsSessions, (x) => x.sessionId, 'sessionId', ctx, 'wtsSessions');
+  unique(s.logonSessions, (x) => x.logonId, 'logonId', ctx, 'logonSessions');
+  unique(s.processes, (x) => x.pid, 'pid', ctx, 'processes');
 });
 
 export type WtsSession = z.infer<typeof wtsSessionSchema>;

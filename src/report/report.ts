@@ -50,6 +50,9 @@ export function renderTextReport(a: HostAnalysis): string {
     for (const c of a.tokens.byImage.values()) for (const n of c.unresolved.values()) unresolved += n;
     out.push(`Token handles: ${a.tokens.total} (${a.tokens.leaked} leaked, ${unresolved} unresolved, ${a.tokens.resolvedThroughSharedObject} attributed through shared token objects)`);
   }
+  if (a.pendingCandidates > 0) {
+    out.push(`Note: ${a.pendingCandidates} logon session(s) look orphaned but have not stayed so for the grace period yet (--zombie.grace-period=0s lists them now).`);
+  }
   for (const z of a.zombies ?? []) out.push('', ...zombieBlock(z));
   if (a.tokens && a.tokens.leaked > 0) {
     out.push('', 'Leaked token handles by process:');

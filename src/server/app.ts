@@ -6,6 +6,7 @@ import { errorMessage } from '../errors.js';
 import { buildAnalysisRegistry, type AnalysisMetricsOptions } from '../metrics/analysis-metrics.js';
 import type { ExporterMetrics } from '../metrics/exporter-metrics.js';
 import { VERSION } from '../version.js';
+import { MAX_COLLECTION_TIMEOUT_MS } from '../config/options.js';
 import { basicAuth } from './basic-auth.js';
 import { landingPage } from './landing-page.js';
 import { clientCertificateCheck, PLAIN_HTTP, type WebConfig } from './web-config.js';
@@ -27,7 +28,7 @@ export interface AppOptions {
 export function scrapeDeadline(header: string | undefined, now: number, options: Pick<AppOptions, 'collectionTimeoutMs' | 'timeoutMarginMs'>): number {
   const seconds = header === undefined ? NaN : Number.parseFloat(header);
   if (!Number.isFinite(seconds) || seconds <= 0) return now + options.collectionTimeoutMs;
-  return now + Math.max(0, seconds * 1000 - options.timeoutMarginMs);
+  return now + Math.min(Math.max(0, seconds * 1000 - options.timeoutMarginMs), MAX_COLLECTION_TIMEOUT_MS);
 }
 
 export function createApp(service: CollectionService, exporterMetrics: ExporterMetrics, options: AppOptions, logger: Logger): Express {
@@ -44,7 +45,10 @@ export function createApp(service: CollectionService, exporterMetrics: ExporterM
   if (certificateCheck) app.use(certificateCheck);
   if (web.basicAuthUsers.size > 0) app.use(basicAuth(web.basicAuthUsers));
 
-  app.get(options.telemetryPath, async (req, res) => {
+  // Exact match: the path is the user's text, never an express route pattern.
+  app.use(async (req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    if (req.path !== options.telemetryPath) return next();
     try {
       const deadline = scrapeDeadline(req.get('X-Prometheus-Scrape-Timeout-Seconds'), Date.now(), options);
       const result = await service.collect(deadline);

@@ -16,6 +16,11 @@ export interface SnapshotSource {
   readonly kind: SourceKind;
   /** Shown in logs and in the build_info `source` label, e.g. `simulate:leaky`. */
   readonly description: string;
+  /**
+   * Snapshot seconds per real second: 1 for real hosts (absent), the speed for the simulated host.
+   * Lets one-shot commands wait out a grace period without knowing the source.
+   */
+  readonly timeScale?: number;
   collect(context: CollectContext): Promise<Snapshot>;
   /** The agent's own open handle count (Windows) when the source can tell; null to fall back to file descriptors. */
   ownHandleCount?(): number | null;

@@ -43,7 +43,7 @@ describe('bad input: one line, exit code 2, no stack trace', () => {
 describe('report', () => {
   it('exits 1 and lists the zombie with its holders', async () => {
     const path = tempFile('article.json', serializeSnapshot(articleHost().build()));
-    const r = await runCli(['report', '--source=file', `--file.path=${path}`]);
+    const r = await runCli(['report', '--source=file', `--file.path=${path}`, '--zombie.grace-period=0s']);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('Zombie logon sessions: 1, pinning session IDs 4');
     expect(r.stdout).toContain('Zombie logon session 00000000:0017c025  session 4  remote_interactive  CORP\\klein (user)');
@@ -63,12 +63,34 @@ describe('report', () => {
   });
 });
 
+describe('report on a live (simulated) source waits out the grace period', () => {
+  it.each([4, 5, 10])('healthy host, seed %i: logoffs in progress are not zombies (exit 0)', async (seed) => {
+    const r = await runCli(['report', '--simulate.profile=healthy', '--simulate.advance=2h', `--simulate.seed=${seed}`, '--simulate.speed=600']);
+    expect(r.stdout).toContain('Zombie logon sessions: 0');
+    expect(r.code).toBe(0);
+  });
+
+  it('leaky host: zombies confirmed after the wait (exit 1)', async () => {
+    const r = await runCli(['report', '--simulate.profile=leaky', '--simulate.advance=3h', '--simulate.seed=5', '--simulate.speed=600']);
+    expect(r.stderr).toMatch(/looks? orphaned; waiting 1s \(the grace period\) to confirm/);
+    expect(r.stdout).toMatch(/Zombie logon sessions: [1-9]\d*, pinning session IDs/);
+    expect(r.code).toBe(1);
+  });
+
+  it('a single recorded snapshot cannot show the grace period and says so', async () => {
+    const path = tempFile('one.json', serializeSnapshot(articleHost().build()));
+    const r = await runCli(['report', '--source=file', `--file.path=${path}`]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Note: 1 logon session(s) look orphaned but have not stayed so for the grace period yet (--zombie.grace-period=0s lists them now).');
+  });
+});
+
 describe('snapshot', () => {
   it('prints a snapshot that the file source reads back', async () => {
     const r = await runCli(['snapshot', '--simulate.advance=2h', '--simulate.seed=3']);
     expect(r.code).toBe(0);
     const path = tempFile('sim.json', r.stdout);
-    const report = await runCli(['report', '--source=file', `--file.path=${path}`]);
+    const report = await runCli(['report', '--source=file', `--file.path=${path}`, '--zombie.grace-period=0s']);
     expect(report.code).toBe(1);
     expect(report.stdout).toContain('Host rds-sim-01');
   });

@@ -208,6 +208,18 @@ describe('DWM and UMFD virtual accounts', () => {
   });
 });
 
+describe('session 0', () => {
+  it('never reports an interactive logon of session 0 (a service using LogonUser) as pinning a session id', () => {
+    const b = new ScenarioBuilder();
+    b.logon('00000000:00600001', 0, 'interactive', 'svc_app').process(900, 'w3wp.exe', 0, '00000000:000003e7');
+    b.handle(900, b.token('00000000:00600001'), 3);
+    const a = observe((at) => b.build(at), [0, 30]);
+    expect(a.zombies).toEqual([]);
+    expect(a.pinnedSessionIds).toEqual([]);
+    expect(a.tokens?.byImage.get('w3wp.exe')?.total).toBe(3);
+  });
+});
+
 describe('missing collectors', () => {
   it('reports no zombies at all (unknown) when processes are missing, instead of calling every logon a zombie', () => {
     const snapshot = { ...articleHost().build(), processes: null };

@@ -37,8 +37,8 @@ describe('flags', () => {
     expect(parseOptions([], 'win32').source).toBe('windows');
   });
 
-  it('report defaults to no grace period (one instant), unless given', () => {
-    expect(parseOptions(['report'], 'linux').gracePeriodMs).toBe(0);
+  it('report uses the same grace period, unless given', () => {
+    expect(parseOptions(['report'], 'linux').gracePeriodMs).toBe(300_000);
     expect(parseOptions(['report', '--zombie.grace-period=2m'], 'linux').gracePeriodMs).toBe(120_000);
   });
 
@@ -69,6 +69,10 @@ describe('flags', () => {
     expect(failure(['serv']).message).toBe('unknown command "serv" (expected serve, snapshot, report)');
     expect(failure(['--web.telemetry-path=metrics']).message).toBe('--web.telemetry-path: expected a path such as /metrics, got "metrics"');
     expect(failure(['--simulate.speed']).message).toBe('--simulate.speed needs a value');
+    expect(failure(['--web.telemetry-path=/metrics(']).message).toBe('--web.telemetry-path: expected a path such as /metrics, got "/metrics("');
+    expect(failure(['--web.telemetry-path=/health']).message).toBe("--web.telemetry-path: /health is the exporter's own endpoint; choose another path");
+    expect(failure(['--collection.timeout=30d']).message).toBe('--collection.timeout: expected a duration longer than 0s and at most 60m');
+    expect(failure(['--metrics.include-user-names=maybe']).message).toBe('--metrics.include-user-names: expected true or false, got "maybe"');
   });
 });
 
@@ -80,6 +84,21 @@ describe('config file', () => {
     expect(o.simulate.speed).toBe(30);
     expect(o.zombieLogonTypes).toEqual(['interactive']);
     expect(o.includeUserNames).toBe(true);
+  });
+
+  it('lets the command line turn off a boolean set in the file', () => {
+    const path = configFile('metrics.include-user-names: true\nfile.loop: true\n');
+    const o = parseOptions(['--config.file', path, '--metrics.include-user-names=false', '--no-file.loop'], 'linux');
+    expect(o.includeUserNames).toBe(false);
+    expect(o.fileLoop).toBe(false);
+    expect(parseOptions(['--config.file', path], 'linux').includeUserNames).toBe(true);
+  });
+
+  it('names the file and line of a value checked after parsing', () => {
+    const path = configFile('log.level: info\nweb.telemetry-path: metrics\n');
+    expect(failure(['--config.file', path]).message).toBe(`${path}:2: web.telemetry-path: expected a path such as /metrics, got "metrics"`);
+    const empty = configFile('web.config.file:\n');
+    expect(failure(['--config.file', empty]).message).toBe(`${empty}:1: web.config.file: expected a value`);
   });
 
   it('names the file and line of an unknown key or a bad value', () => {

@@ -47,6 +47,13 @@ describe('snapshot files', () => {
     expect(errorOf(() => parseSnapshotText('h.json', text)).message).toMatch(/^h\.json:\d+: tokenHandles\[0\]\.unresolved: exactly one of logonId and unresolved must be set$/);
   });
 
+  it('refuses a logon session listed twice (it would be counted twice)', () => {
+    const snapshot = articleHost().build();
+    snapshot.logonSessions!.push({ ...snapshot.logonSessions![1] });
+    const e = errorOf(() => parseSnapshotText('d.json', serializeSnapshot(snapshot)));
+    expect(e.message).toMatch(/^d\.json:\d+: logonSessions\[8\]\.logonId: logonId 00000000:\w+ appears twice$/);
+  });
+
   it('gives the position of a JSON syntax error', () => {
     const text = '{\n  "schemaVersion": 1,\n  "host": "x",,\n}';
     expect(errorOf(() => parseSnapshotText('s.json', text)).message).toMatch(/^s\.json:3:\d+: not valid JSON \(/);

@@ -25,6 +25,7 @@ export interface SimulateSourceOptions {
 export class SimulateSource implements SnapshotSource {
   readonly kind = 'simulate' as const;
   readonly description: string;
+  readonly timeScale: number;
   private readonly host: SimulatedHost;
   private readonly realStart: number;
   private readonly bootTime: number;
@@ -35,6 +36,7 @@ export class SimulateSource implements SnapshotSource {
     this.realStart = this.clock();
     this.bootTime = this.realStart - (options.advanceMs ?? 0);
     this.description = `simulate:${options.profile}`;
+    this.timeScale = options.speed;
     this.host = new SimulatedHost({ ...profileParameters(options.profile), ...options.overrides }, options.seed, this.bootTime);
   }
 
