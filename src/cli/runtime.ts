@@ -10,6 +10,7 @@ export function analysisOptions(options: Options): AnalysisOptions {
 
 export function sourceOptions(options: Options): SourceOptions {
   const overrides: SourceOptions['simulate']['overrides'] = {
+    citrix: options.simulate.citrix,
     ...(options.simulate.users !== null ? { users: options.simulate.users } : {}),
     ...(options.simulate.leakShare !== null ? { serviceLeakShare: options.simulate.leakShare } : {}),
   };

@@ -35,6 +35,7 @@ export interface Options {
     readonly users: number | null;
     readonly leakShare: number | null;
     readonly advanceMs: number;
+    readonly citrix: boolean;
   };
   readonly gracePeriodMs: number;
   readonly zombieLogonTypes: readonly LogonType[];
@@ -279,10 +280,11 @@ export function parseOptions(argv: readonly string[], platform: NodeJS.Platform 
     simulate: {
       profile: c.enumOf<SimulationProfile>('simulate.profile', 'leaky'),
       speed: c.number('simulate.speed', 60, (n) => n > 0 && n <= 100_000, 'a number of simulated seconds per real second between 0 and 100000'),
-      seed: c.number('simulate.seed', 1, (n) => n >= 0 && n <= 0xffffffff, 'an integer between 0 and 4294967295', true),
+      seed: c.number('simulate.seed', 5, (n) => n >= 0 && n <= 0xffffffff, 'an integer between 0 and 4294967295', true),
       hostName: c.string('simulate.host-name', 'rds-sim-01'),
       users: raw.has('simulate.users') ? c.number('simulate.users', 20, (n) => n >= 0 && n <= 5000, 'an integer between 0 and 5000', true) : null,
       advanceMs: c.duration('simulate.advance', 0),
+      citrix: c.boolean('simulate.citrix', true),
       leakShare: raw.has('simulate.leak-share') ? c.number('simulate.leak-share', 0, (n) => n >= 0 && n <= 1, 'a probability between 0 and 1') : null,
     },
     gracePeriodMs: c.duration('zombie.grace-period', 5 * 60_000),

@@ -103,7 +103,8 @@ describe('npm start on a fresh machine (acceptance)', () => {
     expect(agent.output()).toContain('SIMULATED RDS HOST');
     const deadline = Date.now() + 60_000;
     let m = new Exposition(await agent.metrics());
-    while (Date.now() < deadline && !(m.sum('rdsleak_zombie_logon_sessions') > 0 && m.value('rdsleak_session_id_highest')! > m.sum('rdsleak_sessions'))) {
+    const done = () => m.sum('rdsleak_zombie_logon_sessions') > 0 && m.value('rdsleak_session_id_highest')! > m.sum('rdsleak_sessions') && m.sum('rdsleak_leaked_token_handles') > 0;
+    while (Date.now() < deadline && !done()) {
       await new Promise((r) => setTimeout(r, 2000));
       m = new Exposition(await agent.metrics());
     }

@@ -40,6 +40,8 @@ interface SimSession {
   readonly logoffAt: number;
   readonly logonIds: readonly string[];
   readonly tokens: { user: SimToken; dwm: SimToken; umfd: SimToken };
+  /** Every token object of the user's logon session (the primary one and services' duplicates). */
+  readonly userTokens: SimToken[];
   readonly pids: number[];
 }
 
@@ -62,9 +64,16 @@ export class SimulatedHost {
 
   private readonly logons = new Map<string, LogonSession>();
   private readonly endedLogons = new Set<string>();
+  /** Ended logon sessions that nothing references any more: freed at the next tick. */
+  private readonly releasable = new Set<string>();
   private readonly references = new Map<string, number>();
   private readonly processes = new Map<number, SimProcess>();
   private readonly handles = new Map<string, SimHandle>();
+  // Indexes, so a host that has leaked for simulated weeks still steps in constant time per event.
+  private readonly handlesByToken = new Map<SimToken, Set<string>>();
+  private readonly handlesByPid = new Map<number, Set<string>>();
+  private readonly scheduledReleases = new Set<string>();
+  private readonly sessionIdReferences = new Map<number, number>();
   private readonly sessions = new Map<number, SimSession>();
 
   private readonly systemPid = 4;
@@ -187,28 +196,29 @@ export class SimulatedHost {
   // --- dynamics ---------------------------------------------------------------------------------
 
   private step(): void {
-    for (const [key, h] of this.handles) if (h.releaseAt <= this.time) this.removeHandle(key, h);
+    for (const key of this.scheduledReleases) {
+      const h = this.handles.get(key);
+      if (h && h.releaseAt <= this.time) this.removeHandle(key, h);
+    }
     for (const s of [...this.sessions.values()]) {
       if (s.logoffAt <= this.time) this.logoff(s);
       else if (s.state === 'active' && s.disconnectAt <= this.time) s.state = 'disconnected';
     }
     const arrivalsPerTick = (this.parameters.users / this.parameters.meanSessionMs) * SIMULATION_TICK_MS;
     if (this.rng.chance(arrivalsPerTick)) this.logon(this.rng.exponential(this.parameters.meanSessionMs) + 60_000);
-    for (const logonId of [...this.endedLogons]) {
+    for (const logonId of this.releasable) {
       if ((this.references.get(logonId) ?? 0) === 0) {
         this.endedLogons.delete(logonId);
-        this.logons.delete(logonId);
-        this.references.delete(logonId);
+        this.deleteLogon(logonId);
       }
     }
+    this.releasable.clear();
   }
 
   /** Lowest free session id: not used by a WTS session and not referenced by any logon session. */
   private allocateSessionId(): number {
-    const taken = new Set<number>([0, 1, ...this.sessions.keys()]);
-    for (const l of this.logons.values()) taken.add(l.sessionId);
     let id = 2;
-    while (taken.has(id)) id += 1;
+    while (this.sessions.has(id) || (this.sessionIdReferences.get(id) ?? 0) > 0) id += 1;
     return id;
   }
 
@@ -219,9 +229,10 @@ export class SimulatedHost {
     const networkLogonId = this.allocateLogonId();
     this.addLogon(userLogonId, sessionId, 'remote_interactive', user, DOMAIN, 'Kerberos', `${DOMAIN_SID}-${1100 + Number.parseInt(user.slice(4), 10)}`);
     this.addLogon(networkLogonId, 0, 'network', user, DOMAIN, 'Kerberos', `${DOMAIN_SID}-${1100 + Number.parseInt(user.slice(4), 10)}`);
-    this.endedLogons.add(networkLogonId);
+    this.endLogon(networkLogonId);
     const virtual = this.startVirtualAccounts(sessionId);
     const userToken = this.newToken(userLogonId);
+    const userTokens = [userToken];
 
     const pids: number[] = [];
     const spawn = (image: string, logonId: string) => {
@@ -245,7 +256,9 @@ export class SimulatedHost {
     this.addHandle(this.lsassPid, virtual.dwm, Infinity);
     this.addHandle(this.lsassPid, virtual.umfd, Infinity);
     const holders = this.rng.shuffle(this.svchostPids).slice(0, 5);
-    for (const pid of holders) this.addHandle(pid, userToken, Infinity);
+    // Some services duplicate the token (DuplicateTokenEx: a new token object of the same logon session),
+    // so not every protected handle has an accessible twin on the same object.
+    for (const pid of holders) this.addHandle(pid, this.rng.chance(0.4) ? this.duplicateToken(userTokens, userLogonId) : userToken, Infinity);
     if (this.ctxSvcHostPid !== null) this.addHandle(this.ctxSvcHostPid, userToken, Infinity);
     this.addHandle(this.userManagerPid, virtual.dwm, Infinity);
     this.addHandle(this.userManagerPid, virtual.umfd, Infinity);
@@ -264,6 +277,7 @@ export class SimulatedHost {
       logoffAt: this.time + durationMs,
       logonIds: [userLogonId, ...virtual.logonIds],
       tokens: { user: userToken, dwm: virtual.dwm, umfd: virtual.umfd },
+      userTokens,
       pids,
     });
   }
@@ -276,31 +290,68 @@ export class SimulatedHost {
     const serviceRelease = () => this.time + this.rng.int(0, SERVICE_RELEASE_MAX_MS);
 
     let serviceLeaked = false;
-    const userHandles = [...this.handles.values()].filter((h) => h.token === session.tokens.user);
+    const userHandles = session.userTokens.flatMap((t) => this.handlesOf(t));
     for (const h of userHandles) {
       if (h.pid === this.systemPid || h.pid === this.lsassPid) continue;
       if (this.rng.chance(p.serviceLeakShare)) serviceLeaked = true;
-      else h.releaseAt = serviceRelease();
+      else this.scheduleRelease(h, serviceRelease());
     }
     // lsass keeps one handle while a service leaks (the article's "8 handles remained"), or alone.
     let lsassKeeps = serviceLeaked || this.rng.chance(p.lsassOnlyLeakShare);
     for (const h of userHandles) {
-      if (h.pid === this.systemPid) h.releaseAt = protectedRelease();
+      if (h.pid === this.systemPid) this.scheduleRelease(h, protectedRelease());
       else if (h.pid === this.lsassPid) {
         if (lsassKeeps) lsassKeeps = false;
-        else h.releaseAt = protectedRelease();
+        else this.scheduleRelease(h, protectedRelease());
       }
     }
     const virtualLeaked = this.rng.chance(p.virtualAccountLeakShare);
-    for (const h of this.handles.values()) {
-      if (h.token !== session.tokens.dwm && h.token !== session.tokens.umfd) continue;
-      if (h.pid === this.lsassPid) h.releaseAt = protectedRelease();
-      else if (!(virtualLeaked && h.token === session.tokens.dwm)) h.releaseAt = serviceRelease();
+    for (const h of [...this.handlesOf(session.tokens.dwm), ...this.handlesOf(session.tokens.umfd)]) {
+      if (h.pid === this.lsassPid) this.scheduleRelease(h, protectedRelease());
+      else if (!(virtualLeaked && h.token === session.tokens.dwm)) this.scheduleRelease(h, serviceRelease());
     }
-    for (const logonId of session.logonIds) this.endedLogons.add(logonId);
+    for (const logonId of session.logonIds) this.endLogon(logonId);
   }
 
   // --- bookkeeping ------------------------------------------------------------------------------
+
+  private duplicateToken(tokens: SimToken[], logonId: string): SimToken {
+    const token = this.newToken(logonId);
+    tokens.push(token);
+    return token;
+  }
+
+  private handlesOf(token: SimToken): SimHandle[] {
+    return [...(this.handlesByToken.get(token) ?? [])].map((key) => this.handles.get(key) as SimHandle);
+  }
+
+  /** The holder will close this handle at `time`. */
+  private scheduleRelease(h: SimHandle, time: number): void {
+    h.releaseAt = time;
+    this.scheduledReleases.add(`${h.pid}:${h.handle}`);
+  }
+
+  /** The user logged off: the logon session goes once nothing references it. */
+  private endLogon(logonId: string): void {
+    this.endedLogons.add(logonId);
+    if ((this.references.get(logonId) ?? 0) === 0) this.releasable.add(logonId);
+  }
+
+  private dropReference(logonId: string): void {
+    const left = (this.references.get(logonId) ?? 1) - 1;
+    this.references.set(logonId, left);
+    if (left === 0 && this.endedLogons.has(logonId)) this.releasable.add(logonId);
+  }
+
+  private deleteLogon(logonId: string): void {
+    const logon = this.logons.get(logonId);
+    if (!logon) return;
+    this.logons.delete(logonId);
+    this.references.delete(logonId);
+    const left = (this.sessionIdReferences.get(logon.sessionId) ?? 1) - 1;
+    if (left > 0) this.sessionIdReferences.set(logon.sessionId, left);
+    else this.sessionIdReferences.delete(logon.sessionId);
+  }
 
   private allocatePid(): number {
     this.nextPid += 4 * this.rng.int(1, 12);
@@ -321,6 +372,7 @@ export class SimulatedHost {
 
   private addLogon(logonId: string, sessionId: number, logonType: LogonType, user: string, domain: string, authPackage: string, sid: string): void {
     this.logons.set(logonId, { logonId, sessionId, logonType, user, domain, authPackage, logonTime: new Date(this.time).toISOString(), sid });
+    this.sessionIdReferences.set(sessionId, (this.sessionIdReferences.get(sessionId) ?? 0) + 1);
   }
 
   private addProcess(pid: number, image: string, sessionId: number, logonId: string, isProtected: boolean): void {
@@ -332,19 +384,40 @@ export class SimulatedHost {
     const process = this.processes.get(pid);
     if (!process || process.logonId === null) return;
     this.processes.delete(pid);
-    this.references.set(process.logonId, (this.references.get(process.logonId) ?? 1) - 1);
-    for (const [key, h] of this.handles) if (h.pid === pid) this.removeHandle(key, h);
+    this.dropReference(process.logonId);
+    for (const key of [...(this.handlesByPid.get(pid) ?? [])]) {
+      const h = this.handles.get(key);
+      if (h) this.removeHandle(key, h);
+    }
   }
 
   private addHandle(pid: number, token: SimToken, releaseAt: number): void {
     const value = (this.handleCounters.get(pid) ?? 0x100) + 4 * this.rng.int(1, 3);
     this.handleCounters.set(pid, value);
-    this.handles.set(`${pid}:${value}`, { pid, handle: value, token, releaseAt });
+    const key = `${pid}:${value}`;
+    this.handles.set(key, { pid, handle: value, token, releaseAt });
+    index(this.handlesByToken, token, key);
+    index(this.handlesByPid, pid, key);
     this.references.set(token.logonId, (this.references.get(token.logonId) ?? 0) + 1);
   }
 
   private removeHandle(key: string, h: SimHandle): void {
     this.handles.delete(key);
-    this.references.set(h.token.logonId, (this.references.get(h.token.logonId) ?? 1) - 1);
+    this.scheduledReleases.delete(key);
+    unindex(this.handlesByToken, h.token, key);
+    unindex(this.handlesByPid, h.pid, key);
+    this.dropReference(h.token.logonId);
   }
+}
+
+function index<K>(map: Map<K, Set<string>>, key: K, value: string): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(value);
+}
+
+function unindex<K>(map: Map<K, Set<string>>, key: K, value: string): void {
+  const set = map.get(key);
+  set?.delete(value);
+  if (set?.size === 0) map.delete(key);
 }
