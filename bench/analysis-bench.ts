@@ -46,6 +46,8 @@ async function main(): Promise<void> {
   }
 
   const analysisPeakRss = peakRss;
+  // maxRSS is the kernel's true peak (KiB) over the process lifetime so far: snapshot building included.
+  const processPeakRss = process.resourceUsage().maxRSS * 1024;
   const json = serializeSnapshot(second);
   const parseStarted = performance.now();
   parseSnapshotText('bench.json', json);
@@ -58,9 +60,9 @@ async function main(): Promise<void> {
     `host: ${LARGE_HOST.tokenHandles} token handles, ${LARGE_HOST.processes} processes, ${LARGE_HOST.logonSessions} logon sessions, ${zombies} zombies confirmed`,
     `analysis + exposition: median ${median(times).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms over ${ITERATIONS} collections (exposition ${(bytes / 1024).toFixed(0)} KiB)`,
     `snapshot file parse + validation (${mb(json.length)} MB JSON): ${parseMs.toFixed(0)} ms`,
-    `peak RSS during analysis + exposition: ${mb(analysisPeakRss)} MB (process baseline with the snapshot in memory: ${mb(baseline)} MB)`,
+    `peak RSS during analysis + exposition: ${mb(analysisPeakRss)} MB sampled, ${mb(processPeakRss)} MB kernel maxRSS up to then (process baseline with the snapshot in memory: ${mb(baseline)} MB)`,
     `peak RSS including the file parse: ${mb(peakRss)} MB`,
-    `targets: analysis + exposition < 200 ms: ${median(times) < 200 ? 'met' : 'MISSED'}; peak RSS < 200 MB: ${analysisPeakRss < 200 * 1024 * 1024 ? 'met' : 'MISSED'}`,
+    `targets: analysis + exposition < 200 ms: ${median(times) < 200 ? 'met' : 'MISSED'}; peak RSS < 200 MB: ${processPeakRss < 200 * 1024 * 1024 ? 'met' : 'MISSED'}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
