@@ -72,6 +72,9 @@ async function main(): Promise<void> {
   try {
     let source = api.currentProcess;
     if (values.pid) {
+      // Another user's process token needs SeDebugPrivilege (elevated administrator or LocalSystem).
+      const privilege = api.enablePrivilege('SeDebugPrivilege');
+      if (privilege.value === null) throw new Error(`SeDebugPrivilege could not be enabled (error ${privilege.error}): run the leak tool from an elevated prompt`);
       const opened = api.openProcess(Number(values.pid), PROCESS_QUERY_LIMITED_INFORMATION);
       if (opened.value === null) throw new Error(`OpenProcess(${values.pid}) failed with error ${opened.error}`);
       processHandle = opened.value;

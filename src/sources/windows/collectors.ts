@@ -29,6 +29,9 @@ import {
   TOKEN_STATISTICS,
 } from './layouts.js';
 
+/** LsaGetLogonSessionData calls between two yields to the event loop. */
+const LSA_BATCH = 64;
+
 const hex = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 
 // --- WTS -------------------------------------------------------------------------------------------------
@@ -62,7 +65,7 @@ export function collectWtsSessions(api: Win32Api, logger: Logger): WtsSession[] 
  * freed with LsaFreeReturnBuffer. A session that vanished (0xC000005F), is denied, or fails to decode is
  * skipped and counted; NULL data (LocalSystem) is skipped and counted as `no_data`.
  */
-export function collectLogonSessions(api: Win32Api, issues: IssueCounter, logger: Logger): LogonSession[] {
+export async function collectLogonSessions(api: Win32Api, issues: IssueCounter, logger: Logger): Promise<LogonSession[]> {
   const list = api.lsaEnumerateLogonSessions();
   if (!list.value) throw new RdsLeakError('E_NATIVE_CALL', `LsaEnumerateLogonSessions failed with status ${hex(list.error)}`);
   const { pointer, count } = list.value;
@@ -71,6 +74,9 @@ export function collectLogonSessions(api: Win32Api, issues: IssueCounter, logger
     if (count === 0) return out;
     const luids = api.memory.read(pointer, count * LUID.size, 'LUID array');
     for (let i = 0; i < count; i++) {
+      // Hosts with zombies have thousands of logon sessions: give the event loop (other scrapes,
+      // /health, the collector deadline) a turn between batches of synchronous LSA calls.
+      if (i > 0 && i % LSA_BATCH === 0) await yieldToEventLoop();
       const luid = luids.subarray(i * LUID.size, (i + 1) * LUID.size);
       const data = api.lsaGetLogonSessionData(luid);
       if (data.value === null) {

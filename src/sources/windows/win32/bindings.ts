@@ -13,7 +13,7 @@
  */
 import koffi, { type LibraryHandle } from 'koffi';
 import type { NtQueryResult, Win32Api, Win32Result } from '../api.js';
-import type { NativeMemory } from '../decoders/memory.js';
+import { KoffiMemory } from '../koffi-memory.js';
 import { decodeError } from '../decoders/reader.js';
 import { ERROR_NOT_ALL_ASSIGNED, LUID, SE_PRIVILEGE_ENABLED, TOKEN_ADJUST_PRIVILEGES, TOKEN_PRIVILEGES_1, TOKEN_QUERY, TokenStatisticsClass, WTSTypeSessionInfoLevel1, ObjectTypesInformation } from '../layouts.js';
 import { RdsLeakError } from '../../../errors.js';
@@ -27,20 +27,6 @@ function bind<A extends unknown[], R>(lib: LibraryHandle, definition: string): F
 }
 
 const toBig = (p: Ptr | number | undefined): bigint => (p === null || p === undefined ? 0n : BigInt(p));
-
-class KoffiMemory implements NativeMemory {
-  read(address: bigint, length: number, what: string): Buffer {
-    if (address === 0n) throw decodeError(what, 'NULL pointer');
-    if (length === 0) return Buffer.alloc(0);
-    return Buffer.from(new Uint8Array(koffi.view(address, length)));
-  }
-  readWideZ(address: bigint, maxChars: number, what: string): string {
-    if (address === 0n) throw decodeError(what, 'NULL pointer');
-    const text = koffi.decode(address, 'char16_t *') as unknown;
-    if (typeof text !== 'string') throw decodeError(what, 'not a string');
-    return text.length > maxChars ? text.slice(0, maxChars) : text;
-  }
-}
 
 export function loadWin32Api(): Win32Api {
   if (process.platform !== 'win32') {
