@@ -105,18 +105,25 @@ function annotations(config: MixinConfig, alert: AlertName, summary: string, des
  * sessions present at any time in the window. A healthy host hands a new logon the lowest free ID, so
  * churn alone never opens that gap, even when the highest ID stays high after an evening of logoffs.
  * Its value is the session-ID gap (highest ID minus sessions present).
+ *
+ * The current highest ID is `max_over_time(...[gaugeSmoothing])`, so one stale sample (a failed scrape, or
+ * a failed wts collector) does not reset the alert's `for`. "Climbed" compares it with the lowest ID of
+ * the window *before* the smoothing interval (`offset`): a highest ID that just fell (a reboot) is not
+ * higher than the IDs before it, so a drop inside the smoothing interval never counts as a climb.
  */
 export function sessionIdsClimbingExpr(config: MixinConfig, gap: number): string {
   const sel = config.selector;
   const w = config.windows.sessionIdGrowth;
+  const s = config.windows.gaugeSmoothing;
   const r = RECORDING_RULES;
+  const highest = `max_over_time(rdsleak_session_id_highest{${sel}}[${s}])`;
   return promql`
     (
-        max_over_time(${r.sessionIdGap}[${config.windows.gaugeSmoothing}])
+        max_over_time(${r.sessionIdGap}[${s}])
       and
-        rdsleak_session_id_highest{${sel}} - max_over_time(${r.sessions}[${w}]) >= ${gap}
+        ${highest} - max_over_time(${r.sessions}[${w}]) >= ${gap}
       and
-        rdsleak_session_id_highest{${sel}} > min_over_time(rdsleak_session_id_highest{${sel}}[${w}])
+        ${highest} > min_over_time(rdsleak_session_id_highest{${sel}}[${w}] offset ${s})
     )
   `;
 }

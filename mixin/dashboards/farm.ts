@@ -1,6 +1,6 @@
 /** "RDS farm overview": every host of the selected jobs at a glance. */
 import type { MixinConfig } from '../config.js';
-import { type Dashboard, type Link, type PanelSpec, SEL, dashboard, dashboardLink, dashboardUid, layout } from './model.js';
+import { type Dashboard, type Link, type PanelSpec, SEL, dashboard, dashboardLink, dashboardUid, layout, tierSteps } from './model.js';
 
 export const FARM_DASHBOARD = { name: 'farm-overview', file: 'rds-farm-overview.json', title: 'RDS farm overview' } as const;
 
@@ -13,6 +13,10 @@ export function hostDetailLink(config: MixinConfig): Link {
 
 export function farmOverview(config: MixinConfig): Dashboard {
   const toHost = [hostDetailLink(config)];
+  // Colour thresholds are the alerts' thresholds, so a red value means the critical alert's condition.
+  const t = config.thresholds;
+  const sessionIds = t.sessionIdsNotReused;
+  const leaked = tierSteps(t.leakedTokenHandlesGrowth.floor, t.leakedTokenHandlesGrowth.projectedLimit);
   const specs: PanelSpec[] = [
     {
       type: 'stat',
@@ -40,7 +44,7 @@ export function farmOverview(config: MixinConfig): Dashboard {
       unit: 'none',
       w: 4,
       h: 4,
-      steps: [{ value: 1, color: 'orange' }, { value: 100, color: 'red' }],
+      steps: tierSteps(t.zombieLogonSessions.warning.threshold, t.zombieLogonSessions.critical.threshold),
       queries: [{ expr: `sum(rdsleak_zombie_logon_sessions{${SEL}})`, instant: true }],
     },
     {
@@ -50,7 +54,7 @@ export function farmOverview(config: MixinConfig): Dashboard {
       unit: 'none',
       w: 4,
       h: 4,
-      steps: [{ value: 1, color: 'orange' }, { value: 25, color: 'red' }],
+      steps: tierSteps(sessionIds.warning.pinned, sessionIds.critical.pinned),
       queries: [{ expr: `sum(rdsleak_zombie_session_ids{${SEL}})`, instant: true }],
     },
     {
@@ -60,7 +64,7 @@ export function farmOverview(config: MixinConfig): Dashboard {
       unit: 'none',
       w: 4,
       h: 4,
-      steps: [{ value: 1, color: 'orange' }],
+      steps: leaked,
       queries: [{ expr: `sum(rdsleak_leaked_token_handles{${SEL}})`, instant: true }],
     },
     {
@@ -71,7 +75,7 @@ export function farmOverview(config: MixinConfig): Dashboard {
       unit: 'none',
       w: 4,
       h: 4,
-      steps: [{ value: 10, color: 'orange' }, { value: 50, color: 'red' }],
+      steps: [{ value: sessionIds.warning.gap, color: 'orange' }, { value: sessionIds.critical.gap, color: 'red' }],
       queries: [{ expr: `max(rdsleak_session_id_highest{${SEL}} - sum without (state) (rdsleak_sessions{${SEL}}))`, instant: true }],
     },
     {
@@ -136,7 +140,7 @@ export function farmOverview(config: MixinConfig): Dashboard {
       w: 12,
       h: 9,
       links: toHost,
-      steps: [{ value: 1, color: 'orange' }, { value: 1000, color: 'red' }],
+      steps: leaked,
       queries: [{ expr: `sort_desc(topk(20, sum by (instance) (rdsleak_leaked_token_handles{${SEL}})))`, legend: '{{instance}}', instant: true }],
     },
     {
@@ -148,7 +152,7 @@ export function farmOverview(config: MixinConfig): Dashboard {
       min: 0,
       w: 12,
       h: 9,
-      steps: [{ value: 1, color: 'orange' }, { value: 1000, color: 'red' }],
+      steps: leaked,
       queries: [{ expr: `sort_desc(topk(10, sum by (process) (rdsleak_leaked_token_handles{${SEL}})))`, legend: '{{process}}', instant: true }],
     },
     {

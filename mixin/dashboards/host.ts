@@ -1,10 +1,12 @@
-/** "RDS host leak detail": one host (or a few) in detail, down to the zombie logon sessions and their holders. */
+/** "RDS host leak detail": one host in detail (single-select instance variable), down to the zombie logon sessions and their holders. */
 import type { MixinConfig } from '../config.js';
-import { type Dashboard, type PanelSpec, SEL, dashboard, dashboardLink, dashboardUid, layout } from './model.js';
+import { type Dashboard, HOST_SEL as SEL, type PanelSpec, dashboard, dashboardLink, dashboardUid, layout, tierSteps } from './model.js';
 
 export const HOST_DASHBOARD = { name: 'host-detail', file: 'rds-host-leak-detail.json', title: 'RDS host leak detail' } as const;
 
 export function hostDetail(config: MixinConfig): Dashboard {
+  // Colour thresholds are the alerts' thresholds, so a red stat means the critical alert's condition.
+  const t = config.thresholds;
   const specs: PanelSpec[] = [
     {
       type: 'stat',
@@ -31,7 +33,7 @@ export function hostDetail(config: MixinConfig): Dashboard {
       unit: 'none',
       w: 4,
       h: 4,
-      steps: [{ value: 1, color: 'orange' }, { value: 25, color: 'red' }],
+      steps: tierSteps(t.sessionIdsNotReused.warning.pinned, t.sessionIdsNotReused.critical.pinned),
       queries: [{ expr: `max by (instance) (rdsleak_zombie_session_ids{${SEL}})`, legend: '{{instance}}', instant: true }],
     },
     {
@@ -41,7 +43,7 @@ export function hostDetail(config: MixinConfig): Dashboard {
       unit: 'none',
       w: 4,
       h: 4,
-      steps: [{ value: 1, color: 'orange' }, { value: 100, color: 'red' }],
+      steps: tierSteps(t.zombieLogonSessions.warning.threshold, t.zombieLogonSessions.critical.threshold),
       queries: [{ expr: `sum by (instance) (rdsleak_zombie_logon_sessions{${SEL}})`, legend: '{{instance}}', instant: true }],
     },
     {
@@ -51,7 +53,7 @@ export function hostDetail(config: MixinConfig): Dashboard {
       unit: 'none',
       w: 4,
       h: 4,
-      steps: [{ value: 1, color: 'orange' }],
+      steps: tierSteps(t.leakedTokenHandlesGrowth.floor, t.leakedTokenHandlesGrowth.projectedLimit),
       queries: [{ expr: `sum by (instance) (rdsleak_leaked_token_handles{${SEL}})`, legend: '{{instance}}', instant: true }],
     },
     {
@@ -160,7 +162,7 @@ export function hostDetail(config: MixinConfig): Dashboard {
       min: 0,
       w: 10,
       h: 10,
-      queries: [{ expr: `sort_desc(sum by (process) (rdsleak_token_handles{${SEL}}))`, legend: '{{process}}', instant: true }],
+      queries: [{ expr: `sort_desc(sum by (instance, process) (rdsleak_token_handles{${SEL}}))`, legend: '{{process}}', instant: true }],
     },
     {
       type: 'timeseries',
@@ -240,5 +242,6 @@ export function hostDetail(config: MixinConfig): Dashboard {
     description: 'One RDS / Citrix host in detail: session IDs, zombie logon sessions, leaked token handles per process and collector health (rds-leak-exporter).',
     links: [dashboardLink('RDS farm overview', dashboardUid(config, 'farm-overview'), 'All hosts of the farm')],
     panels: layout(specs),
+    instance: 'single',
   });
 }

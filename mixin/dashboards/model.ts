@@ -14,8 +14,15 @@ export interface DataSourceRef {
 /** Every panel and target uses the dashboard's datasource variable. */
 export const DATASOURCE: DataSourceRef = { type: 'prometheus', uid: '${datasource}' };
 
-/** Matchers every dashboard query carries. */
+/** Matchers every query of a multi-host dashboard carries (job and instance are multi-select with All). */
 export const SEL = 'job=~"$job",instance=~"$instance"';
+
+/**
+ * Matchers every query of a one-host dashboard carries: `instance` is single-select without All, so it
+ * is matched exactly (Grafana does not regex-escape a single-valued variable, so `=~` would let the dots
+ * of `rdsh-ber-017.corp` match other hosts).
+ */
+export const HOST_SEL = 'job=~"$job",instance="$instance"';
 
 export interface Target {
   readonly refId: string;
@@ -86,8 +93,10 @@ export interface QueryVariable {
   readonly query: { readonly query: string; readonly refId: string };
   readonly multi: boolean;
   readonly includeAll: boolean;
-  readonly allValue: string;
-  readonly current: VariableOption;
+  /** Only with includeAll. */
+  readonly allValue?: string;
+  /** All for a multi-select variable; empty for a single-select one, so Grafana selects the first value. */
+  readonly current: VariableOption | Record<string, never>;
   readonly hide: 0;
   readonly options: readonly [];
   /** 2 = on time range change. */
@@ -135,19 +144,25 @@ export function dashboardUid(config: MixinConfig, name: string): string {
   return `${config.dashboard.uidPrefix}-${name}`;
 }
 
-export function templating(config: MixinConfig): Dashboard['templating'] {
+/**
+ * The dashboard variables. `instance: 'multi'` (farm overview): job and instance are multi-select with
+ * All. `instance: 'single'` (host detail): instance is one host, without All; `current` is left empty so
+ * Grafana selects the first host (sorted alphabetically) until the user or a link (`var-instance=...`)
+ * chooses one.
+ */
+export function templating(config: MixinConfig, instance: 'multi' | 'single' = 'multi'): Dashboard['templating'] {
   const all: VariableOption = { selected: true, text: ['All'], value: ['$__all'] };
-  const variable = (name: string, label: string, definition: string): QueryVariable => ({
+  const variable = (name: string, label: string, definition: string, multi: boolean): QueryVariable => ({
     name,
     label,
     type: 'query',
     datasource: DATASOURCE,
     definition,
     query: { query: definition, refId: 'PrometheusVariableQueryEditor-VariableQuery' },
-    multi: true,
-    includeAll: true,
-    allValue: '.+',
-    current: all,
+    multi,
+    includeAll: multi,
+    ...(multi ? { allValue: '.+' } : {}),
+    current: multi ? all : {},
     hide: 0,
     options: [],
     refresh: 2,
@@ -157,10 +172,21 @@ export function templating(config: MixinConfig): Dashboard['templating'] {
   return {
     list: [
       { name: 'datasource', label: 'Data source', type: 'datasource', query: 'prometheus', current: {}, hide: 0, options: [], refresh: 1, regex: '' },
-      variable('job', 'Job', `label_values(${config.variableMetric}, job)`),
-      variable('instance', 'Host', `label_values(${config.variableMetric}{job=~"$job"}, instance)`),
+      variable('job', 'Job', `label_values(${config.variableMetric}, job)`, true),
+      variable('instance', 'Host', `label_values(${config.variableMetric}{job=~"$job"}, instance)`, instance === 'multi'),
     ],
   };
+}
+
+/** Colour steps for a gauge whose alert has a warning and a critical threshold: yellow above zero, orange at the warning and red at the critical threshold. */
+export function tierSteps(warning: number, critical: number): { value: number; color: string }[] {
+  const steps = [
+    { value: 1, color: 'yellow' },
+    { value: warning, color: 'orange' },
+    { value: critical, color: 'red' },
+  ];
+  // Keep them strictly ascending (a threshold of 1 replaces the yellow step).
+  return steps.filter((step, i) => steps.slice(i + 1).every((later) => later.value > step.value));
 }
 
 export function dashboardLink(title: string, uid: string, tooltip: string): DashboardLink {
@@ -298,7 +324,15 @@ export function layout(specs: readonly PanelSpec[]): Panel[] {
 
 export function dashboard(
   config: MixinConfig,
-  fields: { uid: string; title: string; description: string; links: readonly DashboardLink[]; panels: readonly Panel[] },
+  fields: {
+    uid: string;
+    title: string;
+    description: string;
+    links: readonly DashboardLink[];
+    panels: readonly Panel[];
+    /** One host (single-select instance) or many (multi-select with All, the default). */
+    instance?: 'multi' | 'single';
+  },
 ): Dashboard {
   if (fields.uid.length > 40) throw new Error(`dashboard uid ${fields.uid} is longer than 40 characters`);
   return {
@@ -331,7 +365,7 @@ export function dashboard(
       ],
     },
     links: fields.links,
-    templating: templating(config),
+    templating: templating(config, fields.instance ?? 'multi'),
     panels: fields.panels,
   };
 }

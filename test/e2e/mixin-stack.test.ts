@@ -93,7 +93,10 @@ function alertmanagerConfig(): string {
   return stringify(config);
 }
 
-/** Grafana's variable substitution for the "All" selection (allValue ".+"), or one instance. */
+/**
+ * Grafana's variable substitution: the "All" selection (allValue ".+") of the farm overview, or one
+ * instance (the host dashboard's single-select variable, matched with `instance="$instance"`).
+ */
 function substitute(expr: string, instance = '.+'): string {
   return expr
     .replace(/\$\{?__rate_interval\}?/g, `${4 * INTERVAL}s`)
@@ -308,8 +311,16 @@ describe('mixin against a real Prometheus and Alertmanager', () => {
   }, 40_000);
 
   const boards: [string, Dashboard][] = Object.entries(dashboards(e2eConfig)).map(([file, d]) => [d.title || file, d]);
+  const hostBoard = boards.find(([, b]) => b.uid.endsWith('host-detail'))![1];
+  const multiHostBoards = boards.filter(([, b]) => b !== hostBoard);
 
-  it.each(boards)('every query of "%s" returns data for all hosts', async (_title, d) => {
+  it('the host dashboard selects one instance, the others all of them', () => {
+    const instanceVar = (d: Dashboard) => d.templating.list.find((v) => v.name === 'instance')!;
+    expect(instanceVar(hostBoard)).toMatchObject({ multi: false, includeAll: false });
+    for (const [, d] of multiHostBoards) expect(instanceVar(d)).toMatchObject({ multi: true, includeAll: true, allValue: '.+' });
+  });
+
+  it.each(multiHostBoards)('every query of "%s" returns data for all hosts', async (_title, d) => {
     ensureSetup();
     const empty: string[] = [];
     for (const p of d.panels) {
@@ -325,21 +336,36 @@ describe('mixin against a real Prometheus and Alertmanager', () => {
     expect(instances.map((s) => s.metric.instance).sort()).toEqual(AGENTS.map((a) => a.host).sort());
   }, 60_000);
 
-  it('every host-detail query returns data for one leaky host, and only for that host', async () => {
-    ensureSetup();
-    const d = boards.find(([, b]) => b.uid.endsWith('host-detail'))![1];
-    const host = LEAKY[0]!;
+  /**
+   * Runs every host-detail query for one host. Every series must carry that host's instance label: a
+   * series without one (an aggregation that dropped it) or of another host is a problem. With
+   * `requireData`, every query must also return data.
+   */
+  async function checkHostBoard(host: string, requireData: boolean): Promise<string[]> {
     const problems: string[] = [];
-    for (const p of d.panels) {
+    for (const p of hostBoard.panels) {
       for (const t of p.targets) {
         const expr = substitute(t.expr, host);
         const result = t.instant ? await promQuery(promUrl, expr) : await promQuery(promUrl, expr, 30);
-        if (result.length === 0) problems.push(`no data: panel "${p.title}" ${t.refId}: ${expr}`);
+        if (requireData && result.length === 0) problems.push(`no data: panel "${p.title}" ${t.refId}: ${expr}`);
+        const unlabelled = result.filter((s) => s.metric.instance === undefined);
+        if (unlabelled.length > 0) problems.push(`series without an instance label in panel "${p.title}" ${t.refId}: ${expr}`);
         const others = result.filter((s) => s.metric.instance !== undefined && s.metric.instance !== host);
         if (others.length > 0) problems.push(`other hosts in panel "${p.title}": ${others.map((s) => s.metric.instance).join(',')}`);
       }
     }
-    expect(problems).toEqual([]);
+    return problems;
+  }
+
+  it('every host-detail query returns data for one leaky host, and only for that host', async () => {
+    ensureSetup();
+    expect(await checkHostBoard(LEAKY[0]!, true)).toEqual([]);
+  }, 60_000);
+
+  it('every host-detail query returns only the selected host, for every host', async () => {
+    ensureSetup();
+    // Healthy hosts have no zombies, so some panels are empty there; none may show another host.
+    for (const a of AGENTS) expect(await checkHostBoard(a.host, false), a.host).toEqual([]);
   }, 60_000);
 
   // Last, because it takes a host away: the example configuration's first inhibit rule.

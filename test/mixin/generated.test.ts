@@ -37,6 +37,32 @@ describe('generated mixin files', () => {
     expect(Object.values(dashboards(withOverrides({ dashboard: { tags: ['x'] } }))).every((d) => d.tags.join() === 'x')).toBe(true);
   });
 
+  it('dashboard colour thresholds are the alert thresholds of the config', () => {
+    const custom = withOverrides({
+      thresholds: {
+        sessionIdsNotReused: { warning: { gap: 11, pinned: 3, for: '30m' }, critical: { gap: 44, pinned: 33, for: '15m' } },
+        zombieLogonSessions: { warning: { threshold: 7, for: '30m' }, critical: { threshold: 70, for: '15m' } },
+        leakedTokenHandlesGrowth: { projectedLimit: 900, floor: 40, for: '1h' },
+      },
+    });
+    const steps = (d: ReturnType<typeof dashboards>[string], title: string) =>
+      (d.panels.find((p) => p.title === title)!.fieldConfig.defaults.thresholds as { steps: { value: number | null; color: string }[] }).steps
+        .filter((s) => s.color !== 'yellow')
+        .map((s) => s.value);
+    const boards = Object.values(dashboards(custom));
+    expect(boards.length).toBe(2);
+    for (const d of boards) {
+      expect(steps(d, 'Zombie logon sessions'), d.title).toEqual([null, 7, 70]);
+      expect(steps(d, 'Pinned session IDs'), d.title).toEqual([null, 3, 33]);
+      expect(steps(d, 'Leaked token handles'), d.title).toEqual([null, 40, 900]);
+    }
+    const farm = boards.find((d) => d.uid.endsWith('farm-overview'))!;
+    expect(steps(farm, 'Largest session-ID gap')).toEqual([null, 11, 44]);
+    expect(steps(farm, 'Hosts ranked by leaked token handles')).toEqual([null, 40, 900]);
+    const alerts = renderMixin(custom)['alerts/rds-leak-alerts.yml']!;
+    for (const n of ['>= 7', '>= 70', '>= 3', '>= 33', '>= 11', '>= 44', '> 900', '>= 40']) expect(alerts).toContain(n);
+  });
+
   it('the compiled generator (npm run generate) writes exactly these files', () => {
     const script = join(REPO_ROOT, 'dist/mixin/generate.js');
     expect(existsSync(script), `${script} is missing: run npm run build first (npm test does)`).toBe(true);

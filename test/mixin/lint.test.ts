@@ -143,16 +143,61 @@ describe('alerts', () => {
   });
 });
 
+/** The four bold-labelled parts of every alert section of docs/runbooks.md, in this order. */
+const RUNBOOK_PARTS = ['Meaning', 'Confirm', 'What to do', 'Send to the vendor'] as const;
+/** Alerts about the exporter itself: their vendor is rds-leak-exporter (logs, /health, version). */
+const EXPORTER_HEALTH_ALERTS: readonly string[] = ['RdsExporterDown', 'RdsExporterAbsent', 'RdsCollectorFailing', 'RdsCollectorTimingOut'];
+
+/** The text of the `## <name>` section, up to the next `## ` heading. */
+function runbookSection(name: string): string {
+  const start = runbooks.search(new RegExp(`^## ${name}$`, 'm'));
+  expect(start, `docs/runbooks.md has no section ## ${name}`).toBeGreaterThanOrEqual(0);
+  const rest = runbooks.slice(start + 3);
+  const end = rest.search(/^## /m);
+  return end < 0 ? rest : rest.slice(0, end);
+}
+
 describe('docs/runbooks.md', () => {
   it('has one section per alert and no section for an unknown alert', () => {
     const sections = [...runbooks.matchAll(/^## (Rds\w+)$/gm)].map((m) => m[1]);
     expect(sections).toEqual([...ALERT_NAMES]);
   });
 
+  it.each([...ALERT_NAMES])('the %s section has Meaning, Confirm, What to do and Send to the vendor, with what each needs', (name) => {
+    const section = runbookSection(name);
+    const parts = RUNBOOK_PARTS.map((label) => {
+      const at = section.search(new RegExp(`^\\*\\*${label}[.:]?\\*\\*`, 'm'));
+      expect(at, `${name}: no **${label}** part`).toBeGreaterThanOrEqual(0);
+      return at;
+    });
+    expect(parts, `${name}: parts out of order`).toEqual([...parts].sort((a, b) => a - b));
+    const part = (i: number) => section.slice(parts[i]!, parts[i + 1] ?? section.length);
+    const [confirm, todo, vendor] = [part(1), part(2), part(3)];
+    // Confirm names the PromQL or metrics behind the alert.
+    expect(confirm, `${name}: Confirm names no metric or PromQL`).toMatch(/`[^`]*\b(rdsleak_\w+|instance:rdsleak_\w+|up)\{[^`]*`/);
+    if (EXPORTER_HEALTH_ALERTS.includes(name)) {
+      expect(vendor, `${name}: Send to the vendor`).toMatch(/\blogs?\b/);
+      expect(vendor, `${name}: Send to the vendor`).toContain('/health');
+      expect(vendor, `${name}: Send to the vendor`).toMatch(/exporter version/);
+    } else {
+      expect(confirm, `${name}: Confirm`).toContain('rds-leak-exporter report');
+      expect(confirm, `${name}: Confirm`).toContain('handle.exe -a <luid>');
+      for (const needle of ['Set-RDSessionHost', '-NewConnectionAllowed No', 'change logon /drain', 'maintenance mode']) {
+        expect(todo, `${name}: What to do lacks ${needle}`).toContain(needle);
+      }
+      expect(todo, `${name}: What to do`).toMatch(/restart/i);
+      for (const needle of ['rds-leak-exporter report --report.format json', 'rds-leak-exporter snapshot', 'handle.exe', 'version']) {
+        expect(vendor, `${name}: Send to the vendor lacks ${needle}`).toContain(needle);
+      }
+    }
+  });
+
   it('every internal link points at an existing anchor', () => {
     for (const [, anchor] of runbooks.matchAll(/\]\(#([^)]+)\)/g)) expect(anchors.has(anchor!), `#${anchor}`).toBe(true);
   });
 });
+
+const isHostBoard = (file: string) => file === DASHBOARD_FILES.host;
 
 describe.each(boards)('%s', (file, d) => {
   it('has a stable uid, title, tags, schemaVersion 39 and is not editable', () => {
@@ -172,7 +217,14 @@ describe.each(boards)('%s', (file, d) => {
     expect(vars.map((v) => v.name)).toEqual(['datasource', 'job', 'instance']);
     expect(vars[0]).toMatchObject({ type: 'datasource', query: 'prometheus' });
     for (const v of vars.slice(1)) {
-      expect(v).toMatchObject({ type: 'query', multi: true, includeAll: true, allValue: '.+', refresh: 2, datasource: { type: 'prometheus', uid: '${datasource}' } });
+      expect(v).toMatchObject({ type: 'query', refresh: 2, datasource: { type: 'prometheus', uid: '${datasource}' } });
+      if (isHostBoard(file) && v.name === 'instance') {
+        // One host: single-select without All; Grafana selects the first host until one is chosen.
+        expect(v).toMatchObject({ multi: false, includeAll: false, current: {} });
+        expect(v).not.toHaveProperty('allValue');
+      } else {
+        expect(v).toMatchObject({ multi: true, includeAll: true, allValue: '.+', current: { value: ['$__all'] } });
+      }
       const q = v.type === 'query' ? v.query.query : '';
       const inner = /^label_values\((.+), (\w+)\)$/.exec(q);
       expect(inner, `variable ${v.name}: ${q}`).not.toBeNull();
@@ -224,9 +276,21 @@ describe.each(boards)('%s', (file, d) => {
           expect(s.matchers, `${where}: ${s.text}`).toEqual(
             expect.arrayContaining([
               { name: 'job', op: '=~', value: '$job' },
-              { name: 'instance', op: '=~', value: '$instance' },
+              // The host dashboard shows one host: its single-valued instance is matched exactly.
+              { name: 'instance', op: isHostBoard(file) ? '=' : '=~', value: '$instance' },
             ]),
           );
+          expect(s.matchers.filter((m) => m.name === 'instance'), `${where}: one instance matcher`).toHaveLength(1);
+        }
+        if (isHostBoard(file)) {
+          // Every series of the host dashboard keeps its instance label: aggregations keep it.
+          for (const a of parsed.aggregations) {
+            const modifier = /^\w+\s*(by|without)\s*\(([^)]*)\)/.exec(a.text);
+            expect(modifier, `${where}: aggregation without by/without: ${a.text}`).not.toBeNull();
+            const labels = modifier![2]!.split(',').map((l) => l.trim());
+            if (modifier![1] === 'by') expect(labels, `${where}: ${a.text} drops instance`).toContain('instance');
+            else expect(labels, `${where}: ${a.text} drops instance`).not.toContain('instance');
+          }
         }
         for (const [, fn, range] of t.expr.matchAll(/\b(rate|irate|increase|delta|idelta|deriv)\s*\([^[]*\[([^\]]+)\]/g)) {
           expect(range, `${where}: ${fn}() must use $__rate_interval`).toBe('$__rate_interval');
