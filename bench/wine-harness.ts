@@ -133,26 +133,9 @@ export async function startLeakTool(w: WineEnv, count: number, dir: string, time
   };
 }
 
-export interface DiagnoseReport {
-  platform: string;
-  pid: number;
-  collections: number;
-  valid: boolean;
-  validationErrors: string[];
-  durationsMs: number[];
-  ownHandleCounts: (number | null)[];
-  tokenHandleTotal: number;
-  tokenHandlesOfPid: number | null;
-  snapshot: {
-    wtsSessions: unknown[] | null;
-    logonSessions: unknown[] | null;
-    processes: { pid: number; image: string; sessionId: number | null; logonId: string | null }[] | null;
-    tokenHandles: { pid: number; handle: number; tokenId: string | null; logonId: string | null; unresolved: string | null }[] | null;
-    collectors: { name: string; success: boolean; error: string | null }[];
-    issues: { collector: string; kind: string; count: number }[];
-  } | null;
-  error: string | null;
-}
+/** The report diagnose.ts writes (a type-only import: the script itself is not loaded here). */
+import type { DiagnoseReport } from '../src/sources/windows/diagnose.js';
+export type { DiagnoseReport };
 
 /** Runs the native source in Windows Node `collections` times and returns its report. */
 export async function runDiagnose(w: WineEnv, dir: string, options: { collections: number; pid?: number; name?: string; timeoutMs?: number }): Promise<DiagnoseReport> {

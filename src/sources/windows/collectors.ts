@@ -29,6 +29,9 @@ import {
   TOKEN_STATISTICS,
 } from './layouts.js';
 
+/** Default longest stretch of synchronous per-handle calls before yielding to the event loop. */
+const DEFAULT_SLICE_MS = 10;
+
 /** LsaGetLogonSessionData calls between two yields to the event loop. */
 const LSA_BATCH = 64;
 
@@ -304,7 +307,10 @@ export async function collectHandles(api: Win32Api, reader: SystemInfoReader, ty
 
 export interface TokenResolveOptions {
   readonly concurrency: number;
+  /** Handles between two looks at the clock. */
   readonly chunkSize: number;
+  /** Longest time the per-handle loop may hold the event loop before it yields (ms). */
+  readonly sliceMs?: number;
   /** SeDebugPrivilege enabled: an OpenProcess(PROCESS_DUP_HANDLE) refusal then means a protected process. */
   readonly debugPrivilege: boolean;
 }
@@ -399,8 +405,15 @@ async function resolveHolder(
     }
     const stats = Buffer.alloc(TOKEN_STATISTICS.size);
     const out: TokenHandle[] = [];
+    // Yield by time, not by count: a handle costs about a microsecond on Windows but far more under
+    // Wine's wineserver, and the event loop must stay free for other scrapes and /health either way.
+    const sliceMs = options.sliceMs ?? DEFAULT_SLICE_MS;
+    let sliceStart = performance.now();
     for (let i = 0; i < entries.length; i++) {
-      if (i > 0 && i % options.chunkSize === 0) await yieldToEventLoop();
+      if (i > 0 && i % options.chunkSize === 0 && performance.now() - sliceStart >= sliceMs) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+      }
       const entry = entries[i];
       const shared = entry.object !== 0n ? byObject.get(entry.object) : undefined;
       if (shared) {

@@ -9,6 +9,7 @@
  * Writes to files only: Windows Node under Wine cannot write to pipes.
  */
 import { writeFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { snapshotSchema, type Snapshot } from '../../model/snapshot.js';
@@ -22,6 +23,8 @@ export interface DiagnoseReport {
   valid: boolean;
   validationErrors: string[];
   durationsMs: number[];
+  /** Event-loop delay while collecting (ms): whether the native scan blocks other work (scrapes, /health). */
+  eventLoopDelay: { p99Ms: number; maxMs: number } | null;
   ownHandleCounts: (number | null)[];
   tokenHandleTotal: number;
   tokenHandlesOfPid: number | null;
@@ -54,11 +57,14 @@ async function main(): Promise<void> {
     tokenHandlesOfPid: null,
     snapshot: null,
     error: null,
+    eventLoopDelay: null,
   };
+  const delay = monitorEventLoopDelay({ resolution: 10 });
   try {
     const source = await createWindowsSource({ logger });
     const n = Math.max(1, Number(values.collections));
     let last: Snapshot | null = null;
+    delay.enable();
     for (let i = 0; i < n; i++) {
       const started = performance.now();
       const snapshot = await source.collect({ deadline: Date.now() + Number(values['deadline-ms']) });
@@ -72,6 +78,8 @@ async function main(): Promise<void> {
       report.collections++;
       last = snapshot;
     }
+    delay.disable();
+    report.eventLoopDelay = { p99Ms: Math.round(delay.percentile(99) / 1e4) / 100, maxMs: Math.round(delay.max / 1e4) / 100 };
     await source.close();
     if (last) {
       report.tokenHandleTotal = last.tokenHandles?.length ?? 0;

@@ -42,8 +42,8 @@ function ownHandleCountFromTable(api: Win32Api, reader: SystemInfoReader, direct
   }
 }
 
-/** Per-handle loop: handles resolved between two yields to the event loop. */
-const CHUNK_SIZE = 256;
+/** Per-handle loop: handles between two looks at the clock (it yields after 10 ms of work). */
+const CHUNK_SIZE = 16;
 
 /**
  * The Windows native source (`--source windows`). Loads the koffi bindings lazily: only on win32
