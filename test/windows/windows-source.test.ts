@@ -145,13 +145,13 @@ class FakeApi implements Win32Api {
   wtsFreeMemory() {
     this.wtsFreed++;
   }
-  lsaEnumerateLogonSessions() {
+  async lsaEnumerateLogonSessions() {
     const luids = Buffer.alloc(4 * 8);
     [0x3e7, 0x17c025, 0x20000, 0x30000].forEach((low, i) => luids.writeUInt32LE(low, i * 8));
     this.lsaAllocated++;
     return { value: { pointer: this.memory.place(luids), count: 4 }, error: 0 };
   }
-  lsaGetLogonSessionData(luid: Buffer): Win32Result<bigint> {
+  async lsaGetLogonSessionData(luid: Buffer): Promise<Win32Result<bigint>> {
     const low = luid.readUInt32LE(0);
     if (low === 0x3e7) return { value: 0n, error: 0 }; // LocalSystem: success with NULL
     if (low === 0x20000) return { value: null, error: L.STATUS_NO_SUCH_LOGON_SESSION };

@@ -51,7 +51,8 @@ export interface Win32Api {
   wtsEnumerateSessions(): Win32Result<{ pointer: bigint; count: number }>;
   wtsFreeMemory(pointer: bigint): void;
 
-  lsaEnumerateLogonSessions(): Win32Result<{ pointer: bigint; count: number }>;
-  lsaGetLogonSessionData(luid: Buffer): Win32Result<bigint>;
+  /** Async koffi calls (worker thread): lsass can be slow or stuck on a host full of zombies. */
+  lsaEnumerateLogonSessions(): Promise<Win32Result<{ pointer: bigint; count: number }>>;
+  lsaGetLogonSessionData(luid: Buffer): Promise<Win32Result<bigint>>;
   lsaFreeReturnBuffer(pointer: bigint): void;
 }

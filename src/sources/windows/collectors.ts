@@ -32,9 +32,6 @@ import {
 /** Default longest stretch of synchronous per-handle calls before yielding to the event loop. */
 const DEFAULT_SLICE_MS = 10;
 
-/** LsaGetLogonSessionData calls between two yields to the event loop. */
-const LSA_BATCH = 64;
-
 const hex = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 
 // --- WTS -------------------------------------------------------------------------------------------------
@@ -69,7 +66,7 @@ export function collectWtsSessions(api: Win32Api, logger: Logger): WtsSession[] 
  * skipped and counted; NULL data (LocalSystem) is skipped and counted as `no_data`.
  */
 export async function collectLogonSessions(api: Win32Api, issues: IssueCounter, logger: Logger): Promise<LogonSession[]> {
-  const list = api.lsaEnumerateLogonSessions();
+  const list = await api.lsaEnumerateLogonSessions();
   if (!list.value) throw new RdsLeakError('E_NATIVE_CALL', `LsaEnumerateLogonSessions failed with status ${hex(list.error)}`);
   const { pointer, count } = list.value;
   const out: LogonSession[] = [];
@@ -77,11 +74,9 @@ export async function collectLogonSessions(api: Win32Api, issues: IssueCounter, 
     if (count === 0) return out;
     const luids = api.memory.read(pointer, count * LUID.size, 'LUID array');
     for (let i = 0; i < count; i++) {
-      // Hosts with zombies have thousands of logon sessions: give the event loop (other scrapes,
-      // /health, the collector deadline) a turn between batches of synchronous LSA calls.
-      if (i > 0 && i % LSA_BATCH === 0) await yieldToEventLoop();
+      // One async call at a time: the event loop stays free, and a stuck lsass holds one worker only.
       const luid = luids.subarray(i * LUID.size, (i + 1) * LUID.size);
-      const data = api.lsaGetLogonSessionData(luid);
+      const data = await api.lsaGetLogonSessionData(luid);
       if (data.value === null) {
         if (data.error === STATUS_NO_SUCH_LOGON_SESSION) issues.add('lsa', 'session_vanished');
         else if (data.error === STATUS_ACCESS_DENIED) issues.add('lsa', 'session_denied');

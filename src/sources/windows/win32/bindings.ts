@@ -169,16 +169,25 @@ export function loadWin32Api(): Win32Api {
       WTSFreeMemory(pointer);
     },
 
-    lsaEnumerateLogonSessions() {
+    // LSA returns its status (no GetLastError), so the async form loses nothing.
+    lsaEnumerateLogonSessions(): Promise<Win32Result<{ pointer: bigint; count: number }>> {
       const count = [0];
       const list: Ptr[] = [null];
-      const status = LsaEnumerateLogonSessions(count, list) >>> 0;
-      return status === 0 ? { value: { pointer: toBig(list[0]), count: count[0] >>> 0 }, error: 0 } : fail(status);
+      return new Promise((resolve, reject) => {
+        LsaEnumerateLogonSessions.async(count, list, (err, status) => {
+          if (err) reject(new RdsLeakError('E_NATIVE_CALL', 'LsaEnumerateLogonSessions call failed', { cause: err }));
+          else resolve((status >>> 0) === 0 ? { value: { pointer: toBig(list[0]), count: count[0] >>> 0 }, error: 0 } : fail(status >>> 0));
+        });
+      });
     },
-    lsaGetLogonSessionData(luid: Buffer): Win32Result<bigint> {
+    lsaGetLogonSessionData(luid: Buffer): Promise<Win32Result<bigint>> {
       const out: Ptr[] = [null];
-      const status = LsaGetLogonSessionData(luid, out) >>> 0;
-      return status === 0 ? { value: toBig(out[0]), error: 0 } : fail(status);
+      return new Promise((resolve, reject) => {
+        LsaGetLogonSessionData.async(luid, out, (err, status) => {
+          if (err) reject(new RdsLeakError('E_NATIVE_CALL', 'LsaGetLogonSessionData call failed', { cause: err }));
+          else resolve((status >>> 0) === 0 ? { value: toBig(out[0]), error: 0 } : fail(status >>> 0));
+        });
+      });
     },
     lsaFreeReturnBuffer(pointer: bigint) {
       LsaFreeReturnBuffer(pointer);
