@@ -2,13 +2,11 @@ import type { Logger } from 'pino';
 import { analyzeSnapshot, type AnalysisOptions, type HostAnalysis } from '../analysis/analyze.js';
 import { EMPTY_HISTORY, type CandidateHistory } from '../analysis/zombie-tracker.js';
 import { errorMessage } from '../errors.js';
-import type { Snapshot } from '../model/snapshot.js';
 import type { SnapshotSource } from '../sources/source.js';
 
 export interface CollectionResult {
   /** Null when the source failed or ran past the budget as a whole. */
   readonly analysis: HostAnalysis | null;
-  readonly snapshot: Snapshot | null;
   /** Epoch ms when the collection started. */
   readonly startedAt: number;
   readonly durationSeconds: number;
@@ -86,13 +84,13 @@ export class CollectionService {
       const snapshot = await this.source.collect({ deadline });
       const { analysis, history } = analyzeSnapshot(snapshot, this.history, this.options.analysis);
       this.history = history;
-      result = { analysis, snapshot, startedAt, durationSeconds: (this.clock() - startedAt) / 1000, error: null, timedOut: false };
+      result = { analysis, startedAt, durationSeconds: (this.clock() - startedAt) / 1000, error: null, timedOut: false };
       for (const c of snapshot.collectors) {
         if (!c.success) this.logger.warn({ collector: c.name, timed_out: c.timedOut, err: c.error }, 'collector failed');
       }
     } catch (error) {
       this.logger.error({ err: errorMessage(error), source: this.source.description }, 'collection failed');
-      result = { analysis: null, snapshot: null, startedAt, durationSeconds: (this.clock() - startedAt) / 1000, error: errorMessage(error), timedOut: false };
+      result = { analysis: null, startedAt, durationSeconds: (this.clock() - startedAt) / 1000, error: errorMessage(error), timedOut: false };
     }
     this.last = result;
     this.options.onCollected?.(result);
@@ -101,6 +99,6 @@ export class CollectionService {
 
   private timedOut(startedAt: number): CollectionResult {
     this.logger.warn({ source: this.source.description }, 'collection ran past the scrape budget; serving self-metrics only');
-    return { analysis: null, snapshot: null, startedAt, durationSeconds: (this.clock() - startedAt) / 1000, error: 'collection ran past the scrape budget', timedOut: true };
+    return { analysis: null, startedAt, durationSeconds: (this.clock() - startedAt) / 1000, error: 'collection ran past the scrape budget', timedOut: true };
   }
 }

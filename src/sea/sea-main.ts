@@ -1,18 +1,10 @@
 /**
  * Entry point of the single executable (npm run build:exe; see scripts/sea/build-exe.mjs and
  * docs/install-windows.md, "Single executable"). Same CLI as src/cli.ts, without top-level await (the
- * executable runs one CommonJS bundle). It installs a loader for the Windows source with a literal
- * specifier, so the bundle contains it (still loaded lazily), and extracts koffi's embedded native addon
- * before that module, and with it koffi, is loaded.
+ * executable runs one CommonJS bundle). The Windows source stays lazily loaded (src/sources/create-source.ts);
+ * koffi's addon lookup is mapped by the bundler to the embedded addon (src/sea/native-addon.ts).
  */
 import { main } from '../cli/main.js';
-import { setWindowsSourceLoader } from '../sources/create-source.js';
-import { loadEmbeddedKoffi } from './native-addon.js';
-
-setWindowsSourceLoader(async () => {
-  loadEmbeddedKoffi();
-  return import('../sources/windows/windows-source.js');
-});
 
 main(process.argv.slice(2)).then((code) => {
   if (code !== null) process.exitCode = code;

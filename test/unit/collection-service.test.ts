@@ -39,7 +39,7 @@ describe('collection service', () => {
   it('keeps the rest of the snapshot when one collector times out and another throws', async () => {
     const service = new CollectionService(new PartlyBrokenSource({ handles: 'hang', lsa: 'fail' }), { analysis: DEFAULT_ANALYSIS_OPTIONS, minIntervalMs: 0 }, silentLogger);
     const result = await service.collect(Date.now() + 300);
-    const status = Object.fromEntries(result.snapshot!.collectors.map((c) => [c.name, [c.success, c.timedOut]]));
+    const status = Object.fromEntries(result.analysis!.collectors.map((c) => [c.name, [c.success, c.timedOut]]));
     expect(status).toEqual({ wts: [true, false], lsa: [false, false], processes: [true, false], handles: [false, true], tokens: [false, true] });
     expect(result.analysis?.sessions?.present).toBe(7);
     expect(result.analysis?.zombies).toBeNull();

@@ -5,10 +5,10 @@
  * object addresses; TokenStatistics.AuthenticationId 0:0; GetProcessHandleCount a stub (0).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../fixtures/agent-process.js';
 import { runDiagnose, setupWine, startLeakTool, startWineNode, stopWine, waitFor, type LeakTool, type WineEnv, type WineChild } from '../../bench/wine-harness.js';
 
 const N = 200;
@@ -16,17 +16,6 @@ let wine: WineEnv;
 let dir: string;
 let leak: LeakTool | undefined;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   wine = setupWine();

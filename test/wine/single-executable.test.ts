@@ -8,10 +8,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../fixtures/agent-process.js';
 import { REPO_ROOT, setupWine, waitFor, winPath, type WineEnv } from '../../bench/wine-harness.js';
 import { snapshotSchema } from '../../src/model/snapshot.js';
 
@@ -58,17 +58,6 @@ async function runExe(args: string[], name: string, extraEnv: NodeJS.ProcessEnv 
   return { code, stdout: run.stdout(), stderr: run.stderr(), ms: Date.now() - started };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const addonName = (): string => `koffi-${pkg.wineHarness['@koromix/koffi-win32-x64']}-${sha256(readFileSync(KOFFI_NODE)).slice(0, 12)}.node`;
 
