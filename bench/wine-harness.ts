@@ -113,7 +113,7 @@ export async function startLeakTool(w: WineEnv, count: number, dir: string, time
   const stopFile = join(dir, `leak-${count}.stop`);
   rmSync(statusFile, { force: true });
   rmSync(stopFile, { force: true });
-  const run = startWineNode(w, [join('dist', 'tools', 'leak-tool', 'leak-tool.js'), '--count', String(count), '--status', winPath(statusFile), '--stop-file', winPath(stopFile)], dir, `leak-${count}`);
+  const run = startWineNode(w, [join('dist', 'src', 'bin', 'leak-tool.js'), '--count', String(count), '--status', winPath(statusFile), '--stop-file', winPath(stopFile)], dir, `leak-${count}`);
   let exitCode: number | null | undefined;
   void run.exited.then((c) => (exitCode = c));
   const status = await waitFor('the leak tool to hold its handles', timeoutMs, () => {
@@ -133,8 +133,8 @@ export async function startLeakTool(w: WineEnv, count: number, dir: string, time
   };
 }
 
-/** The report diagnose.ts writes (a type-only import: the script itself is not loaded here). */
-import type { DiagnoseReport } from '../src/sources/windows/diagnose.js';
+/** The report windows-diagnose.ts writes (a type-only import: the script itself is not loaded here). */
+import type { DiagnoseReport } from '../src/bin/windows-diagnose.js';
 export type { DiagnoseReport };
 
 /** Runs the native source in Windows Node `collections` times and returns its report. */
@@ -142,7 +142,7 @@ export async function runDiagnose(w: WineEnv, dir: string, options: { collection
   const name = options.name ?? `diagnose-${options.collections}`;
   const out = join(dir, `${name}.json`);
   rmSync(out, { force: true });
-  const args = [join('dist', 'src', 'sources', 'windows', 'diagnose.js'), '--out', winPath(out), '--collections', String(options.collections), '--log', winPath(join(dir, `${name}.log`))];
+  const args = [join('dist', 'src', 'bin', 'windows-diagnose.js'), '--out', winPath(out), '--collections', String(options.collections), '--log', winPath(join(dir, `${name}.log`))];
   if (options.pid !== undefined) args.push('--pid', String(options.pid));
   const run = startWineNode(w, args, dir, name);
   const timer = setTimeout(() => run.child.kill('SIGKILL'), options.timeoutMs ?? 300_000);

@@ -1,38 +1,84 @@
 /**
- * Errors with stable codes. `exitCode` 2 marks a usage error: the CLI prints the message alone, never a
- * stack trace.
+ * Every error code the agent uses, declared once with its exit status, what it means and what to do
+ * (fastify's lib/errors.js is the model). docs/errors.md is generated from this table, and a test checks
+ * that every code is thrown somewhere and every code thrown is here. The same condition therefore always
+ * exits with the same status: 2 for a mistake of the user, 1 for a failure of the host or the agent.
  */
-export type ErrorCode =
-  | 'E_USAGE'
-  | 'E_CONFIG'
-  | 'E_SNAPSHOT_INVALID'
-  | 'E_SNAPSHOT_READ'
-  | 'E_SOURCE_UNAVAILABLE'
-  | 'E_LISTEN'
-  | 'E_NATIVE_DECODE'
-  | 'E_NATIVE_CALL'
-  | 'E_COLLECTOR_TIMEOUT';
+export const ERROR_CATALOG = {
+  E_USAGE: {
+    exitCode: 2,
+    meaning: 'A flag, command or argument on the command line is wrong (unknown, repeated, out of range, missing a value).',
+    action: 'Read the message: it names the flag. `rds-leak-exporter --help` lists every flag with its range.',
+  },
+  E_CONFIG: {
+    exitCode: 2,
+    meaning: 'The `--config.file` YAML or the `--web.config.file` cannot be read or holds a wrong key or value.',
+    action: 'Fix the file at the line the message names. Keys are flag names without the leading `--`.',
+  },
+  E_LISTEN: {
+    exitCode: 2,
+    meaning: 'The agent cannot listen on `--web.listen-address` (address in use, not on this host, permission denied).',
+    action: 'Stop the other process on the port or choose another address; on Windows check `netstat -ano | findstr :10189`.',
+  },
+  E_SNAPSHOT_READ: {
+    exitCode: 2,
+    meaning: 'A snapshot file for `--source file` cannot be read (missing, not a regular file, empty directory).',
+    action: 'Check the path given to `--file.path`; directories are read for `*.json` files in name order.',
+  },
+  E_SNAPSHOT_INVALID: {
+    exitCode: 2,
+    meaning: 'A snapshot file is not valid JSON or does not follow the snapshot schema; the message names file, line and field.',
+    action: 'Record the snapshot again with `rds-leak-exporter snapshot`, or fix the named field.',
+  },
+  E_SOURCE_UNAVAILABLE: {
+    exitCode: 2,
+    meaning: 'The chosen source cannot run here: `--source windows` off Windows, or the native bindings (koffi) cannot load.',
+    action: 'Use `--source simulate` or `--source file` off Windows; on Windows reinstall so the koffi addon is present.',
+  },
+  E_NATIVE_CALL: {
+    exitCode: 1,
+    meaning: 'A Windows API call of one collector failed (e.g. WTSEnumerateSessions, LsaEnumerateLogonSessions, NtQuerySystemInformation).',
+    action: 'The collector reports `rdsleak_collector_success 0` and the rest is still served. Check that the agent runs as LocalSystem or elevated; see docs/windows-verification.md.',
+  },
+  E_NATIVE_DECODE: {
+    exitCode: 1,
+    meaning: 'Memory returned by a Windows API call does not have the expected layout (out of range, impossible value).',
+    action: 'The collector is marked failed. Report it with `rds-leak-exporter snapshot` output and the Windows build number.',
+  },
+} as const satisfies Record<string, { exitCode: 1 | 2; meaning: string; action: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+/** Codes of the user's own mistakes (exit 2): printed as one line, never with a stack trace. */
+export type UsageErrorCode = { [C in ErrorCode]: (typeof ERROR_CATALOG)[C]['exitCode'] extends 2 ? C : never }[ErrorCode];
 
 export class RdsLeakError extends Error {
   readonly code: ErrorCode;
   readonly exitCode: number;
 
-  constructor(code: ErrorCode, message: string, options: { exitCode?: number; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'RdsLeakError';
     this.code = code;
-    this.exitCode = options.exitCode ?? 1;
+    this.exitCode = ERROR_CATALOG[code].exitCode;
   }
 }
 
 /** A mistake of the user (flag, config file, input file): exit code 2, one line, no stack. */
 export class UsageError extends RdsLeakError {
-  constructor(code: Extract<ErrorCode, 'E_USAGE' | 'E_CONFIG' | 'E_SNAPSHOT_INVALID' | 'E_SNAPSHOT_READ' | 'E_SOURCE_UNAVAILABLE'>, message: string, options: { cause?: unknown } = {}) {
-    super(code, message, { ...options, exitCode: 2 });
+  constructor(code: UsageErrorCode, message: string, options: { cause?: unknown } = {}) {
+    super(code, message, options);
     this.name = 'UsageError';
   }
 }
 
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The table of docs/errors.md (between its `errors` markers), generated so it cannot drift. */
+export function errorsMarkdownTable(): string {
+  const rows = ['| code | exit status | meaning | what to do |', '|---|---|---|---|'];
+  for (const [code, e] of Object.entries(ERROR_CATALOG)) rows.push(`| \`${code}\` | ${e.exitCode} | ${e.meaning} | ${e.action} |`);
+  return `${rows.join('\n')}\n`;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Builds the single Windows executable build/rds-leak-exporter.exe (npm run build:exe), on Linux:
- *   1. esbuild bundles dist/src/sea/sea-main.js (the CLI) and its dependencies into one CommonJS file;
+ *   1. esbuild bundles dist/src/bin/sea-main.js (the CLI) and its dependencies into one CommonJS file;
  *   2. koffi's Windows addon (node_modules/@koromix/koffi-win32-x64, unpacked by scripts/wine/setup.sh)
  *      becomes the SEA asset `koffi.node`, with `koffi.json` ({ version, sha256 }); src/sea/native-addon.ts
  *      writes it to a file at run time and loads it;
@@ -71,7 +71,7 @@ function buildPrefix(vars) {
 /** esbuild: one CommonJS file with the CLI, the Windows source (lazy) and koffi's JavaScript. */
 async function bundle(version) {
   const esbuild = await import('esbuild');
-  const entry = join(ROOT, 'dist', 'src', 'sea', 'sea-main.js');
+  const entry = join(ROOT, 'dist', 'src', 'bin', 'sea-main.js');
   if (!existsSync(entry)) die(`${entry} is missing: run npm run build first`);
   const nativeAddon = join(ROOT, 'dist', 'src', 'sea', 'native-addon.js');
   const plugin = {

@@ -1,5 +1,6 @@
 import type { CollectionIssue, CollectorStatus, LogonSession, Snapshot } from '../model/snapshot.js';
-import { DEFAULT_ZOMBIE_LOGON_TYPES, LOGON_TYPE_NAMES, type LogonType } from '../model/logon-types.js';
+import { LOGON_TYPE_NAMES, type LogonType } from '../model/logon-types.js';
+import { DEFAULT_ANALYSIS_OPTIONS, type AnalysisOptions } from './flags.js';
 import type { AccountKind } from './account-kind.js';
 import { summariseSessions, type SessionSummary } from './session-summary.js';
 import { findZombieCandidates, type OrphanReason } from './zombie-candidates.js';
@@ -7,16 +8,7 @@ import { advanceHistory, type CandidateHistory } from './zombie-tracker.js';
 import { resolveThroughSharedObjects } from './token-resolution.js';
 import { accountTokenHandles, type TokenAccounting, type ZombieHolder } from './token-accounting.js';
 
-export interface AnalysisOptions {
-  /** Milliseconds a candidate must persist before it counts as a zombie. */
-  readonly gracePeriodMs: number;
-  readonly zombieLogonTypes: ReadonlySet<LogonType>;
-}
-
-export const DEFAULT_ANALYSIS_OPTIONS: AnalysisOptions = {
-  gracePeriodMs: 5 * 60_000,
-  zombieLogonTypes: new Set(DEFAULT_ZOMBIE_LOGON_TYPES),
-};
+export { DEFAULT_ANALYSIS_OPTIONS, type AnalysisOptions };
 
 export interface Zombie {
   readonly logon: LogonSession;

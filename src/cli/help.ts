@@ -1,5 +1,5 @@
-import { FLAGS } from '../config/flag-definitions.js';
 import { VERSION } from '../version.js';
+import { ALL_FLAGS } from './flags.js';
 
 export function helpText(): string {
   const lines = [
@@ -12,12 +12,24 @@ export function helpText(): string {
     '  snapshot  print one snapshot as JSON (for support cases and --source file)',
     '  report    print zombies and their holders; exit 0 none, 1 zombies found, 2 error',
     '',
-    'Flags:',
+    'Flags (also keys of the --config.file YAML, without the leading --):',
   ];
-  for (const f of FLAGS) {
-    const value = f.kind === 'boolean' ? '' : f.kind === 'enum' ? `=<${f.choices?.join('|')}>` : `=<${f.kind}>`;
-    lines.push(`  --${f.name}${value}`);
-    lines.push(`      ${f.help}${f.defaultText ? ` Default: ${f.defaultText}.` : ''}`);
+  for (const f of ALL_FLAGS) {
+    const value = f.placeholder === '' ? '' : `=${f.placeholder}`;
+    const only = f.commands.length > 0 ? ` (${f.commands.join(', ')})` : '';
+    lines.push(`  --${f.name}${value}${f.arity === 'repeatable' ? ' ...' : ''}`);
+    lines.push(`      ${f.help}${f.defaultText ? ` Default: ${f.defaultText}.` : ''}${only}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The flags table of the README (between its `flags` markers), generated so it cannot drift. */
+export function flagsMarkdownTable(): string {
+  const rows = ['| flag | default | meaning |', '|---|---|---|'];
+  for (const f of ALL_FLAGS) {
+    const name = f.arity === 'repeatable' ? `\`--${f.name}\` (repeatable)` : `\`--${f.name}\``;
+    const def = f.defaultText === '' ? '' : `\`${f.defaultText}\``;
+    rows.push(`| ${name} | ${def} | ${f.help.replace(/\|/g, '\\|')} |`);
+  }
+  return `${rows.join('\n')}\n`;
 }

@@ -1,96 +1,48 @@
-import type { Logger } from 'pino';
-import { analyzeSnapshot, type AnalysisResult } from '../analysis/analyze.js';
-import { formatDuration } from '../config/duration.js';
-import { EMPTY_HISTORY } from '../analysis/zombie-tracker.js';
-import { parseOptions, type Options } from '../config/options.js';
-import { RdsLeakError, errorMessage } from '../errors.js';
-import { createLogger } from '../logger.js';
-import { renderJsonReport, renderTextReport, reportExitCode, REPORT_EXIT } from '../report/report.js';
-import { FileSource } from '../sources/file/file-source.js';
-import { serializeSnapshot } from '../sources/file/snapshot-file.js';
+import { errorMessage, RdsLeakError, UsageError } from '../errors.js';
+import { loggerOptionsFrom } from '../logging/flags.js';
+import { createLogger } from '../logging/logger.js';
 import { VERSION } from '../version.js';
+import { parseCommandLine, type Invocation } from './command-line.js';
+import { HELP, VERSION_FLAG } from './flags.js';
 import { helpText } from './help.js';
-import { analysisOptions, openSource } from './runtime.js';
+import type { Io } from './io.js';
+import { reportCommand } from './report-command.js';
 import { startServer } from './serve-command.js';
+import { snapshotCommand } from './snapshot-command.js';
 
-export interface Io {
-  readonly stdout: NodeJS.WritableStream;
-  readonly stderr: NodeJS.WritableStream;
-}
-
-async function snapshotCommand(options: Options, logger: Logger, io: Io): Promise<number> {
-  const source = await openSource(options, logger);
-  try {
-    const snapshot = await source.collect({ deadline: Date.now() + options.collectionTimeoutMs });
-    io.stdout.write(serializeSnapshot(snapshot));
-    return 0;
-  } finally {
-    await source.close();
-  }
-}
-
-async function reportCommand(options: Options, logger: Logger, io: Io): Promise<number> {
-  const source = await openSource(options, logger);
-  const collect = () => source.collect({ deadline: Date.now() + options.collectionTimeoutMs });
-  try {
-    let history = EMPTY_HISTORY;
-    let result: AnalysisResult | null = null;
-    if (source instanceof FileSource) {
-      // A recorded sequence is replayed whole, so the recording's own clock applies the grace period.
-      for (let i = 0; i < source.length; i++) {
-        result = analyzeSnapshot(await collect(), history, analysisOptions(options));
-        history = result.history;
-      }
-    } else {
-      result = analyzeSnapshot(await collect(), history, analysisOptions(options));
-      const pending = result.analysis.pendingCandidates;
-      if (pending > 0 && options.gracePeriodMs > 0) {
-        // Orphaned logon sessions are zombies only if they stay so for the grace period: a logoff in
-        // progress must not make a monitoring check fail. Wait it out (in the source's time) and look again.
-        const waitMs = options.gracePeriodMs / (source.timeScale ?? 1);
-        io.stderr.write(
-          `rds-leak-exporter: ${pending} logon session${pending > 1 ? 's look' : ' looks'} orphaned; waiting ${formatDuration(Math.ceil(waitMs / 1000) * 1000)} (the grace period) to confirm (--zombie.grace-period=0s skips this)\n`,
-        );
-        await new Promise((resolve) => setTimeout(resolve, waitMs));
-        result = analyzeSnapshot(await collect(), result.history, analysisOptions(options));
-      }
-    }
-    if (!result) return REPORT_EXIT.error;
-    io.stdout.write(options.reportFormat === 'json' ? renderJsonReport(result.analysis) : renderTextReport(result.analysis));
-    return reportExitCode(result.analysis);
-  } finally {
-    await source.close();
-  }
-}
+export type { Io };
 
 /**
  * Runs the CLI. Returns the exit code for one-shot commands; for `serve`, resolves once listening and
  * returns null (the process then lives until a signal).
  */
 export async function main(argv: readonly string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number | null> {
-  let options: Options;
+  let invocation: Invocation;
   try {
-    options = parseOptions(argv);
+    invocation = parseCommandLine(argv);
   } catch (error) {
     return fail(error, io);
   }
-  if (options.help) {
+  const { command, positionals, flags } = invocation;
+  if (flags.get(HELP)) {
     io.stdout.write(helpText());
     return 0;
   }
-  if (options.version) {
+  if (flags.get(VERSION_FLAG)) {
     io.stdout.write(`rds-leak-exporter ${VERSION} (node ${process.version}, ${process.platform}/${process.arch})\n`);
     return 0;
   }
-  const logger = createLogger({ level: options.logLevel, format: options.logFormat, destination: io.stderr });
+  const firstPositional = positionals[0];
+  if (firstPositional !== undefined) return fail(new UsageError('E_USAGE', `unexpected argument "${firstPositional}"`), io);
+  const logger = createLogger(loggerOptionsFrom(flags, io.stderr));
   try {
-    switch (options.command) {
+    switch (command) {
       case 'snapshot':
-        return await snapshotCommand(options, logger, io);
+        return await snapshotCommand(flags, logger.child({ command }), io);
       case 'report':
-        return await reportCommand(options, logger, io);
+        return await reportCommand(flags, logger.child({ command }), io);
       case 'serve': {
-        const server = await startServer(options, logger);
+        const server = await startServer(flags, logger, io.stderr);
         const stop = (signal: string) => {
           logger.info({ signal }, 'shutting down');
           server.close().then(

@@ -1,32 +1,27 @@
 import type { AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Logger } from 'pino';
+import { analysisOptionsFrom } from '../analysis/flags.js';
+import { HostAnalyzer } from '../analysis/host-analyzer.js';
 import { CollectionService } from '../collection/collection-service.js';
-import type { Options } from '../config/options.js';
-import { RdsLeakError, UsageError } from '../errors.js';
+import { collectionSettingsFrom } from '../collection/flags.js';
+import { UsageError } from '../errors.js';
+import type { FlagValues } from '../flags/flag-values.js';
 import { createExporterMetrics } from '../metrics/exporter-metrics.js';
+import { metricsOptionsFrom } from '../metrics/flags.js';
 import { createApp } from '../server/app.js';
+import { serverSettingsFrom } from '../server/flags.js';
 import { loadWebConfig, PLAIN_HTTP } from '../server/web-config.js';
+import { createSource } from '../sources/create-source.js';
+import { sourceConfigFrom } from '../sources/flags.js';
 import type { SnapshotSource } from '../sources/source.js';
 import { VERSION } from '../version.js';
-import { analysisOptions, openSource } from './runtime.js';
 
 export interface RunningServer {
   readonly url: string;
   readonly source: SnapshotSource;
   close(): Promise<void>;
-}
-
-function simulationBanner(options: Options, source: SnapshotSource): string {
-  const s = options.simulate;
-  return [
-    '******************************************************************************',
-    '*  SIMULATED RDS HOST - not real data.                                        *',
-    `*  ${`source ${source.description}, host ${s.hostName}, speed ${s.speed}x, seed ${s.seed}`.padEnd(74)}*`,
-    '*  Use --source windows on a Windows RDS host for real measurements.         *',
-    '******************************************************************************',
-  ].join('\n');
 }
 
 function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
@@ -39,63 +34,84 @@ function listen(server: Server, host: string, port: number): Promise<AddressInfo
   });
 }
 
+/** A listen failure is the user's to fix (another exporter on the port, a wrong address): exit 2, one line. */
+function listenError(error: unknown, host: string, port: number): UsageError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new UsageError('E_USAGE', `--web.listen-address: host "${host}" not found`);
+  const reason =
+    code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'address not available on this host' : String(error);
+  return new UsageError('E_LISTEN', `cannot listen on ${host}:${port}: ${reason}`);
+}
+
 /** Starts the exporter; resolves once it listens. */
-export async function startServer(options: Options, logger: Logger): Promise<RunningServer> {
+export async function startServer(flags: FlagValues, logger: Logger, notices: NodeJS.WritableStream = process.stderr): Promise<RunningServer> {
+  const settings = serverSettingsFrom(flags);
+  const collection = collectionSettingsFrom(flags);
   // Read the web config first: a mistake in it must stop the agent before any collection starts.
-  const web = options.webConfigFile ? loadWebConfig(options.webConfigFile) : PLAIN_HTTP;
-  const source = await openSource(options, logger);
-  if (source.kind === 'simulate') {
-    process.stderr.write(`${simulationBanner(options, source)}\n`);
+  const web = settings.webConfigFile ? loadWebConfig(settings.webConfigFile) : PLAIN_HTTP;
+  const { host, port } = settings.listenAddress;
+  const server = web.tls ? createHttpsServer(web.tls) : createServer();
+  // Until the source is open (a simulated host may step through hours first), answer rather than hang.
+  let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
+    res.writeHead(503, { 'Content-Type': 'text/plain', 'Retry-After': '1' }).end('starting\n');
+  };
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => handler(req, res));
+  let address: AddressInfo;
+  try {
+    // Bind before anything else is printed or opened: a taken port is one line and exit 2.
+    address = await listen(server, host, port);
+  } catch (error) {
+    throw listenError(error, host, port);
+  }
+  let source: SnapshotSource;
+  try {
+    source = await createSource(sourceConfigFrom(flags), logger);
+  } catch (error) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw error;
+  }
+  if (source.notice !== null) {
+    notices.write(`${source.notice}\n`);
     logger.warn({ source: source.description }, 'serving a SIMULATED RDS host, not real data');
   }
   const metrics = createExporterMetrics(source.description, () => source.ownHandleCount?.() ?? null);
   const service = new CollectionService(
     source,
+    new HostAnalyzer(analysisOptionsFrom(flags)),
     {
-      analysis: analysisOptions(options),
-      minIntervalMs: options.minIntervalMs,
+      minIntervalMs: collection.minIntervalMs,
       // A failed collection is no fresh data: staleness alerts must see the timestamp stop.
       onCollected: (result) => metrics.recordCollection(result.durationSeconds, result.error === null ? result.startedAt + result.durationSeconds * 1000 : null),
     },
-    logger,
+    logger.child({ component: 'collection' }),
   );
   const app = createApp(
     service,
     metrics,
     {
-      telemetryPath: options.telemetryPath,
-      metrics: { zombieInfoLimit: options.zombieInfoLimit, includeUserNames: options.includeUserNames },
-      collectionTimeoutMs: options.collectionTimeoutMs,
-      timeoutMarginMs: options.timeoutMarginMs,
+      telemetryPath: settings.telemetryPath,
+      metrics: metricsOptionsFrom(flags),
+      collectionTimeoutMs: collection.timeoutMs,
+      timeoutMarginMs: settings.timeoutMarginMs,
       sourceDescription: source.description,
-      simulated: source.kind === 'simulate',
+      simulated: source.notice !== null,
       web,
     },
-    logger,
+    logger.child({ component: 'http' }),
   );
-  const { host, port } = options.listenAddress;
-  let address: AddressInfo;
-  const http = web.tls ? createHttpsServer(web.tls, app) : createServer(app);
-  try {
-    address = await listen(http, host, port);
-  } catch (error) {
-    await source.close();
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-      throw new UsageError('E_USAGE', `--web.listen-address: host "${host}" not found`);
-    }
-    const reason = code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'address not available on this host' : String(error);
-    throw new RdsLeakError('E_LISTEN', `cannot listen on ${host}:${port}: ${reason}`, { exitCode: 1 });
-  }
+  handler = app;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `${web.tls ? 'https' : 'http'}://${shownHost === '[::]' || shownHost === '0.0.0.0' ? 'localhost' : shownHost}:${address.port}`;
-  logger.info({ version: VERSION, source: source.description, address: `${shownHost}:${address.port}`, telemetry_path: options.telemetryPath, tls: web.tls !== null, basic_auth: web.basicAuthUsers.size > 0 }, 'listening');
+  logger.info(
+    { version: VERSION, source: source.description, address: `${shownHost}:${address.port}`, telemetry_path: settings.telemetryPath, tls: web.tls !== null, basic_auth: web.basicAuthUsers.size > 0 },
+    'listening',
+  );
   return {
     url,
     source,
     async close() {
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-      http.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
       await source.close();
     },
   };

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { analyzeSnapshot, type AnalysisOptions, type HostAnalysis } from '../analysis/analyze.js';
-import { EMPTY_HISTORY, type CandidateHistory } from '../analysis/zombie-tracker.js';
+import type { HostAnalysis } from '../analysis/analyze.js';
+import type { HostAnalyzer } from '../analysis/host-analyzer.js';
 import { errorMessage } from '../errors.js';
 import type { SnapshotSource } from '../sources/source.js';
 
@@ -23,7 +23,6 @@ export interface CollectionResult {
 export const SOURCE_OVERRUN_GRACE_MS = 250;
 
 export interface CollectionServiceOptions {
-  readonly analysis: AnalysisOptions;
   /** Serve the last result instead of collecting again when it is younger than this (0 = always collect). */
   readonly minIntervalMs: number;
   /** Called once per collection that ran (not for shared or cached answers). */
@@ -33,16 +32,16 @@ export interface CollectionServiceOptions {
 /**
  * Runs collections at scrape time: concurrent scrapes share one collection (single-flight), an optional
  * minimum interval serves a cached result, and every scrape gets an answer by its own deadline even if
- * the source is still busy. Candidate history (the zombie grace period) lives here, per source.
+ * the source is still busy. The analyzer (and with it the zombie grace period) belongs to the source's host.
  */
 export class CollectionService {
-  private history: CandidateHistory = EMPTY_HISTORY;
   private inFlight: Promise<CollectionResult> | null = null;
   private last: CollectionResult | null = null;
   private collections = 0;
 
   constructor(
     private readonly source: SnapshotSource,
+    private readonly analyzer: HostAnalyzer,
     private readonly options: CollectionServiceOptions,
     private readonly logger: Logger,
     private readonly clock: () => number = Date.now,
@@ -82,14 +81,13 @@ export class CollectionService {
     let result: CollectionResult;
     try {
       const snapshot = await this.source.collect({ deadline });
-      const { analysis, history } = analyzeSnapshot(snapshot, this.history, this.options.analysis);
-      this.history = history;
+      const analysis = this.analyzer.analyze(snapshot);
       result = { analysis, startedAt, durationSeconds: (this.clock() - startedAt) / 1000, error: null, timedOut: false };
       for (const c of snapshot.collectors) {
-        if (!c.success) this.logger.warn({ collector: c.name, timed_out: c.timedOut, err: c.error }, 'collector failed');
+        if (!c.success) this.logger.warn({ collector: c.name, timed_out: c.timedOut, err: { message: c.error } }, 'collector failed');
       }
     } catch (error) {
-      this.logger.error({ err: errorMessage(error), source: this.source.description }, 'collection failed');
+      this.logger.error({ err: error, source: this.source.description }, 'collection failed');
       result = { analysis: null, startedAt, durationSeconds: (this.clock() - startedAt) / 1000, error: errorMessage(error), timedOut: false };
     }
     this.last = result;

@@ -28,5 +28,5 @@ export function syntaxErrorPosition(text: string): { line: number; col: number; 
   const error = doc.errors[0];
   if (!error) return null;
   const pos = lineCounter.linePos(error.pos[0]);
-  return { line: pos.line, col: pos.col, message: error.message.split('\n')[0] };
+  return { line: pos.line, col: pos.col, message: error.message.split('\n')[0] ?? '' };
 }

@@ -3,13 +3,9 @@ import type { HostAnalysis } from '../analysis/analyze.js';
 import { processLabel } from '../analysis/process-label.js';
 import { COLLECTOR_NAMES } from '../model/snapshot.js';
 import { METRICS, USER_NAME_LABELS, type MetricDefinition } from './catalog.js';
+import type { AnalysisMetricsOptions } from './flags.js';
 
-export interface AnalysisMetricsOptions {
-  /** At most this many rdsleak_zombie_logon_session_info series (oldest zombies first). */
-  readonly zombieInfoLimit: number;
-  /** Adds user and domain labels to the zombie info series: off by default (privacy, cardinality). */
-  readonly includeUserNames: boolean;
-}
+export type { AnalysisMetricsOptions };
 
 function gauge(registry: Registry, def: MetricDefinition, extraLabels: readonly string[] = []): Gauge<string> {
   return new Gauge({ name: def.name, help: def.help, labelNames: [...def.labels, ...extraLabels], registers: [registry] });

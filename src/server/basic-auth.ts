@@ -12,7 +12,7 @@ export function basicAuth(users: ReadonlyMap<string, string>, realm = 'rds-leak-
   return (req, res, next) => {
     const header = req.get('authorization') ?? '';
     const m = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header);
-    const decoded = m ? Buffer.from(m[1], 'base64').toString('utf8') : '';
+    const decoded = m?.[1] ? Buffer.from(m[1], 'base64').toString('utf8') : '';
     const colon = decoded.indexOf(':');
     const user = colon >= 0 ? decoded.slice(0, colon) : '';
     const hash = users.get(user);

@@ -73,14 +73,16 @@ export function loadWebConfig(path: string): WebConfig {
   }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    throw new UsageError('E_CONFIG', `${path}:${lineCounter.linePos(doc.errors[0].pos[0]).line}: not valid YAML (${doc.errors[0].message.split('\n')[0]})`);
+  const yamlError = doc.errors[0];
+  if (yamlError) {
+    throw new UsageError('E_CONFIG', `${path}:${lineCounter.linePos(yamlError.pos[0]).line}: not valid YAML (${yamlError.message.split('\n')[0] ?? ''})`);
   }
   const parsed = webConfigSchema.safeParse(doc.toJS() ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
+    if (!issue) throw new UsageError('E_CONFIG', `${path}: not a valid web configuration`);
     // An unknown key is reported at its own line, not at the object holding it.
-    const line = lineOfPath(text, issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path);
+    const line = lineOfPath(text, issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path);
     const problem = issue.code === 'unrecognized_keys' ? `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
     throw new UsageError('E_CONFIG', `${path}${line ? `:${line}` : ''}: ${formatPath(issue.path)}: ${problem}`);
   }

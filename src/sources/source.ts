@@ -9,6 +9,13 @@ export interface CollectContext {
 }
 
 /**
+ * How a source's time relates to the real clock, which is what commands need to know to apply the grace
+ * period without knowing the source: a live host (real or simulated) is looked at again after waiting
+ * `gracePeriod / scale` real milliseconds; a recording is replayed whole and its own timestamps apply.
+ */
+export type SourceClock = { readonly kind: 'live'; readonly scale: number } | { readonly kind: 'recorded'; readonly snapshots: number };
+
+/**
  * Where snapshots come from: the edge of the architecture. The core (analysis, metrics, server) sees
  * only this interface and the snapshot model.
  */
@@ -16,11 +23,9 @@ export interface SnapshotSource {
   readonly kind: SourceKind;
   /** Shown in logs and in the build_info `source` label, e.g. `simulate:leaky`. */
   readonly description: string;
-  /**
-   * Snapshot seconds per real second: 1 for real hosts (absent), the speed for the simulated host.
-   * Lets one-shot commands wait out a grace period without knowing the source.
-   */
-  readonly timeScale?: number;
+  readonly clock: SourceClock;
+  /** A warning to print once before serving, e.g. that the data is simulated; null for real hosts. */
+  readonly notice: string | null;
   collect(context: CollectContext): Promise<Snapshot>;
   /** The agent's own open handle count (Windows) when the source can tell; null to fall back to file descriptors. */
   ownHandleCount?(): number | null;

@@ -8,7 +8,7 @@
  *   alert ever reaches it for a healthy host;
  * - the critical tier inhibits the warning tier in Alertmanager.
  *
- * Needs `npm run build` (dist/src/cli.js) and the Debian packages prometheus and prometheus-alertmanager.
+ * Needs `npm run build` (dist/src/bin/cli.js) and the Debian packages prometheus and prometheus-alertmanager.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,7 +46,7 @@ const MIN_OBSERVATION_MS = 75_000;
 /** The session-ID alert must have reached Alertmanager for every leaky host by then. */
 const ALERT_DEADLINE_MS = 120_000;
 
-const CLI = join(REPO_ROOT, 'dist/src/cli.js');
+const CLI = join(REPO_ROOT, 'dist/src/bin/cli.js');
 const procs = new Processes();
 const agentProcs = new Map<string, Managed>();
 let dir = '';

@@ -144,3 +144,20 @@ describe('promtool check metrics', () => {
     expect(out).toBe('');
   }, 30_000);
 });
+
+describe('a taken port', () => {
+  it('exits 2 with one line, before the simulation banner and before any collection', async () => {
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const r = await runCli(['serve', `--web.listen-address=127.0.0.1:${port}`, '--simulate.advance=6h']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`rds-leak-exporter: cannot listen on 127.0.0.1:${port}: address already in use\n`);
+      expect(r.stdout).toBe('');
+    } finally {
+      blocker.close();
+    }
+  });
+});

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ANALYSIS_OPTIONS } from '../../src/analysis/analyze.js';
+import { HostAnalyzer } from '../../src/analysis/host-analyzer.js';
 import { CollectionService } from '../../src/collection/collection-service.js';
 import { startServer, type RunningServer } from '../../src/cli/serve-command.js';
-import { parseOptions } from '../../src/config/options.js';
+import { parseCommandLine } from '../../src/cli/command-line.js';
 import { METRICS } from '../../src/metrics/catalog.js';
 import { listenApp } from '../fixtures/test-app.js';
 import { Exposition } from '../fixtures/exposition.js';
@@ -12,7 +13,7 @@ describe('exporter over HTTP (simulated leaky host)', () => {
   let server: RunningServer;
 
   beforeAll(async () => {
-    const options = parseOptions(['--web.listen-address=127.0.0.1:0', '--simulate.advance=3h', '--simulate.speed=1', '--simulate.seed=11'], 'linux');
+    const options = parseCommandLine(['--web.listen-address=127.0.0.1:0', '--simulate.advance=3h', '--simulate.speed=1', '--simulate.seed=11', '--source=simulate']).flags;
     const stderr = process.stderr.write;
     process.stderr.write = () => true; // the simulation banner
     try {
@@ -34,7 +35,7 @@ describe('exporter over HTTP (simulated leaky host)', () => {
       expect(m.has(def.name), def.name).toBe(true);
     }
     expect(m.value('rdsleak_build_info')).toBe(1);
-    expect(m.series('rdsleak_build_info')[0].labels.source).toBe('simulate:leaky');
+    expect(m.series('rdsleak_build_info')[0]?.labels.source).toBe('simulate:leaky');
     expect(m.value('rdsleak_collector_success', { collector: 'handles' })).toBe(1);
     expect(m.value('rdsleak_session_id_highest')).toBeGreaterThan(m.sum('rdsleak_sessions'));
     expect(m.value('rdsleak_token_handles', { process: 'svchost' })).toBeGreaterThan(0);
@@ -61,15 +62,15 @@ describe('exporter over HTTP (simulated leaky host)', () => {
 describe('scrapes', () => {
   it('share one collection when they arrive together', async () => {
     const source = new SlowSource(200);
-    const service = new CollectionService(source, { analysis: { ...DEFAULT_ANALYSIS_OPTIONS, gracePeriodMs: 0 }, minIntervalMs: 0 }, silentLogger);
+    const service = new CollectionService(source, new HostAnalyzer({ ...DEFAULT_ANALYSIS_OPTIONS, gracePeriodMs: 0 }), { minIntervalMs: 0 }, silentLogger);
     const { url, server } = await listenApp(service, source.description);
     try {
       const bodies = await Promise.all(Array.from({ length: 8 }, () => fetch(`${url}/metrics`).then((r) => r.text())));
       expect(source.collections).toBe(1);
       for (const body of bodies) expect(new Exposition(body).value('rdsleak_zombie_session_ids')).toBe(1);
-      const zombie = new Exposition(bodies[0]).series('rdsleak_zombie_logon_session_info');
+      const zombie = new Exposition(bodies[0] ?? '').series('rdsleak_zombie_logon_session_info');
       expect(zombie).toEqual([{ labels: { logon_id: '00000000:0017c025', session_id: '4', logon_type: 'remote_interactive', account_kind: 'user' }, value: 1 }]);
-      expect(new Exposition(bodies[0]).value('rdsleak_leaked_token_handles', { process: 'CtxSvcHost' })).toBe(1);
+      expect(new Exposition(bodies[0] ?? '').value('rdsleak_leaked_token_handles', { process: 'CtxSvcHost' })).toBe(1);
     } finally {
       server.close();
     }
@@ -77,7 +78,7 @@ describe('scrapes', () => {
 
   it('honour X-Prometheus-Scrape-Timeout-Seconds: a collector past it is marked timed out, the rest is served', async () => {
     const source = new PartlyBrokenSource({ handles: 'hang' });
-    const service = new CollectionService(source, { analysis: DEFAULT_ANALYSIS_OPTIONS, minIntervalMs: 0 }, silentLogger);
+    const service = new CollectionService(source, new HostAnalyzer(DEFAULT_ANALYSIS_OPTIONS), { minIntervalMs: 0 }, silentLogger);
     const { url, server } = await listenApp(service, source.description);
     try {
       const started = Date.now();
@@ -97,7 +98,7 @@ describe('scrapes', () => {
 
   it('never fail because a collector throws', async () => {
     const source = new PartlyBrokenSource({ lsa: 'fail', wts: 'fail' });
-    const service = new CollectionService(source, { analysis: DEFAULT_ANALYSIS_OPTIONS, minIntervalMs: 0 }, silentLogger);
+    const service = new CollectionService(source, new HostAnalyzer(DEFAULT_ANALYSIS_OPTIONS), { minIntervalMs: 0 }, silentLogger);
     const { url, server } = await listenApp(service, source.description);
     try {
       const res = await fetch(`${url}/metrics`);

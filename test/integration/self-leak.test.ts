@@ -2,9 +2,11 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ANALYSIS_OPTIONS } from '../../src/analysis/analyze.js';
+import { HostAnalyzer } from '../../src/analysis/host-analyzer.js';
 import { CollectionService } from '../../src/collection/collection-service.js';
 import { openFileDescriptors } from '../../src/metrics/own-handles.js';
 import { listenApp } from '../fixtures/test-app.js';
+import { simulationConfig } from '../../src/sources/simulate/profiles.js';
 import { SimulateSource } from '../../src/sources/simulate/simulate-source.js';
 import { silentLogger } from '../fixtures/fake-sources.js';
 
@@ -25,8 +27,8 @@ function heapAfterGc(): number {
 describe('the exporter does not leak', () => {
   it('keeps heap and file descriptors flat over 600 scrapes', async () => {
     let now = Date.parse('2026-11-25T00:00:00.000Z');
-    const source = new SimulateSource({ profile: 'healthy', speed: 1, seed: 9, hostName: 'leak-test', clock: () => now });
-    const service = new CollectionService(source, { analysis: DEFAULT_ANALYSIS_OPTIONS, minIntervalMs: 0 }, silentLogger);
+    const source = new SimulateSource(simulationConfig({ profile: 'healthy', speed: 1, seed: 9, hostName: 'leak-test' }), () => now);
+    const service = new CollectionService(source, new HostAnalyzer(DEFAULT_ANALYSIS_OPTIONS), { minIntervalMs: 0 }, silentLogger);
     const app = await listenApp(service, source.description, true);
     const url = `${app.url}/metrics`;
     const scrape = async (n: number) => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/cli/serve-command.js';
-import { parseOptions } from '../../src/config/options.js';
+import { parseCommandLine } from '../../src/cli/command-line.js';
 import { UsageError } from '../../src/errors.js';
 import { loadWebConfig } from '../../src/server/web-config.js';
 import { silentLogger } from '../fixtures/fake-sources.js';
@@ -40,7 +40,7 @@ describe('--web.config.file (exporter-toolkit format)', () => {
     const stderr = process.stderr.write;
     process.stderr.write = () => true;
     try {
-      server = await startServer(parseOptions(['--web.listen-address=127.0.0.1:0', `--web.config.file=${join(dir, 'web.yml')}`], 'linux'), silentLogger);
+      server = await startServer(parseCommandLine(['--web.listen-address=127.0.0.1:0', `--web.config.file=${join(dir, 'web.yml')}`]).flags, silentLogger);
     } finally {
       process.stderr.write = stderr;
     }
@@ -87,7 +87,7 @@ describe('client certificates', () => {
     const stderr = process.stderr.write;
     process.stderr.write = () => true;
     try {
-      const server = await startServer(parseOptions(['--web.listen-address=127.0.0.1:0', `--web.config.file=${path}`], 'linux'), silentLogger);
+      const server = await startServer(parseCommandLine(['--web.listen-address=127.0.0.1:0', `--web.config.file=${path}`]).flags, silentLogger);
       servers.push(server);
       return server;
     } finally {

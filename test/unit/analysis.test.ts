@@ -48,16 +48,16 @@ describe("the article's host: session 4, logon 0x17c025", () => {
 
   it('finds the zombie and the session id it pins', () => {
     expect(a.zombies?.map((z) => z.logon.logonId)).toEqual([ARTICLE_LOGON_ID]);
-    expect(a.zombies?.[0].reason).toBe('session_gone');
-    expect(a.zombies?.[0].accountKind).toBe('user');
-    expect(a.zombies?.[0].ageSeconds).toBe(360);
+    expect(a.zombies?.[0]?.reason).toBe('session_gone');
+    expect(a.zombies?.[0]?.accountKind).toBe('user');
+    expect(a.zombies?.[0]?.ageSeconds).toBe(360);
     expect(a.pinnedSessionIds).toEqual([4]);
     expect(a.sessions?.highestSessionId).toBe(8);
     expect(a.sessions?.present).toBe(7);
   });
 
   it('lists its holders as handle.exe -a 17c025 does', () => {
-    const holders = a.zombies?.[0].holders.map((h) => [h.image, h.pid, h.handles]);
+    const holders = a.zombies?.[0]?.holders.map((h) => [h.image, h.pid, h.handles]);
     expect(holders).toEqual([
       ['System', 4, 4],
       ['lsass.exe', 640, 4],
@@ -68,7 +68,7 @@ describe("the article's host: session 4, logon 0x17c025", () => {
       ['svchost.exe', 716, 1],
       ['CtxSvcHost.exe', 800, 1],
     ]);
-    expect(a.zombies?.[0].handleCount).toBe(14);
+    expect(a.zombies?.[0]?.handleCount).toBe(14);
   });
 
   it('counts leaked token handles per holder image', () => {
@@ -95,7 +95,7 @@ describe('a zombie held only by a protected process', () => {
 
   it('resolves lsass handles through another handle to the same token object', () => {
     const a = observe((at) => build(at, false), [0, 6]);
-    expect(a.zombies?.[0].holders.map((h) => [h.image, h.handles])).toEqual([
+    expect(a.zombies?.[0]?.holders.map((h) => [h.image, h.handles])).toEqual([
       ['lsass.exe', 2],
       ['svchost.exe', 1],
     ]);
@@ -111,7 +111,7 @@ describe('a zombie held only by a protected process', () => {
     b.handle(640, b.token('00000000:00200002'), 2, 'protected_process');
     const a = observe((at) => b.build(at), [0, 6]);
     expect(a.zombies?.map((z) => z.logon.logonId)).toEqual(['00000000:00200002']);
-    expect(a.zombies?.[0].holders).toEqual([]);
+    expect(a.zombies?.[0]?.holders).toEqual([]);
     expect(a.tokens?.byImage.get('lsass.exe')?.unresolved.get('protected_process')).toBe(2);
     expect(a.tokens?.byImage.get('lsass.exe')?.total).toBe(2);
   });

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ANALYSIS_OPTIONS } from '../../src/analysis/analyze.js';
+import { HostAnalyzer } from '../../src/analysis/host-analyzer.js';
 import { CollectionService } from '../../src/collection/collection-service.js';
-import { CollectorRunner } from '../../src/collection/collector-runner.js';
+import { CollectorRunner } from '../../src/sources/collector-runner.js';
 import { PartlyBrokenSource, SlowSource, silentLogger } from '../fixtures/fake-sources.js';
 
 describe('collection service', () => {
   it('shares one collection between concurrent scrapes (single-flight)', async () => {
     const source = new SlowSource(100);
-    const service = new CollectionService(source, { analysis: DEFAULT_ANALYSIS_OPTIONS, minIntervalMs: 0 }, silentLogger);
+    const service = new CollectionService(source, new HostAnalyzer(DEFAULT_ANALYSIS_OPTIONS), { minIntervalMs: 0 }, silentLogger);
     const results = await Promise.all(Array.from({ length: 10 }, () => service.collect(Date.now() + 5000)));
     expect(source.collections).toBe(1);
     expect(new Set(results).size).toBe(1);
@@ -17,7 +18,7 @@ describe('collection service', () => {
 
   it('serves the cached result inside the minimum interval', async () => {
     const source = new SlowSource(1);
-    const service = new CollectionService(source, { analysis: DEFAULT_ANALYSIS_OPTIONS, minIntervalMs: 60_000 }, silentLogger);
+    const service = new CollectionService(source, new HostAnalyzer(DEFAULT_ANALYSIS_OPTIONS), { minIntervalMs: 60_000 }, silentLogger);
     const first = await service.collect(Date.now() + 5000);
     const second = await service.collect(Date.now() + 5000);
     expect(second).toBe(first);
@@ -27,7 +28,7 @@ describe('collection service', () => {
   it('answers by the deadline when the source is too slow, and counts the collection once', async () => {
     const source = new SlowSource(700);
     const collected: number[] = [];
-    const service = new CollectionService(source, { analysis: DEFAULT_ANALYSIS_OPTIONS, minIntervalMs: 0, onCollected: () => collected.push(1) }, silentLogger);
+    const service = new CollectionService(source, new HostAnalyzer(DEFAULT_ANALYSIS_OPTIONS), { minIntervalMs: 0, onCollected: () => collected.push(1) }, silentLogger);
     const result = await service.collect(Date.now() + 50);
     expect(result.timedOut).toBe(true);
     expect(result.analysis).toBeNull();
@@ -37,7 +38,7 @@ describe('collection service', () => {
   });
 
   it('keeps the rest of the snapshot when one collector times out and another throws', async () => {
-    const service = new CollectionService(new PartlyBrokenSource({ handles: 'hang', lsa: 'fail' }), { analysis: DEFAULT_ANALYSIS_OPTIONS, minIntervalMs: 0 }, silentLogger);
+    const service = new CollectionService(new PartlyBrokenSource({ handles: 'hang', lsa: 'fail' }), new HostAnalyzer(DEFAULT_ANALYSIS_OPTIONS), { minIntervalMs: 0 }, silentLogger);
     const result = await service.collect(Date.now() + 300);
     const status = Object.fromEntries(result.analysis!.collectors.map((c) => [c.name, [c.success, c.timedOut]]));
     expect(status).toEqual({ wts: [true, false], lsa: [false, false], processes: [true, false], handles: [false, true], tokens: [false, true] });

@@ -1,10 +1,37 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseOptions } from '../../src/config/options.js';
-import { parseDuration } from '../../src/config/duration.js';
+import { GRACE_PERIOD, ZOMBIE_LOGON_TYPES } from '../../src/analysis/flags.js';
+import { parseCommandLine } from '../../src/cli/command-line.js';
+import { MIN_INTERVAL } from '../../src/collection/flags.js';
+import { INCLUDE_USER_NAMES, ZOMBIE_INFO_LIMIT } from '../../src/metrics/flags.js';
+import { serverSettingsFrom } from '../../src/server/flags.js';
+import { FILE_LOOP, FILE_PATHS } from '../../src/sources/file/flags.js';
+import { sourceConfigFrom } from '../../src/sources/flags.js';
+import { SIMULATE_PROFILE, SIMULATE_SPEED } from '../../src/sources/simulate/flags.js';
+import { parseDuration } from '../../src/flags/duration.js';
 import { UsageError } from '../../src/errors.js';
 import { tempDir } from '../fixtures/temp-dir.js';
+
+/** The command line as the commands see it, flattened for these assertions. */
+function parseOptions(argv: string[], platform: NodeJS.Platform) {
+  const { command, flags } = parseCommandLine(argv);
+  const server = serverSettingsFrom(flags);
+  return {
+    command,
+    listenAddress: server.listenAddress,
+    telemetryPath: server.telemetryPath,
+    source: sourceConfigFrom(flags, platform).kind,
+    filePaths: flags.get(FILE_PATHS),
+    fileLoop: flags.get(FILE_LOOP),
+    simulate: { profile: flags.get(SIMULATE_PROFILE), speed: flags.get(SIMULATE_SPEED) },
+    gracePeriodMs: flags.get(GRACE_PERIOD),
+    zombieLogonTypes: flags.get(ZOMBIE_LOGON_TYPES),
+    zombieInfoLimit: flags.get(ZOMBIE_INFO_LIMIT),
+    includeUserNames: flags.get(INCLUDE_USER_NAMES),
+    minIntervalMs: flags.get(MIN_INTERVAL),
+  };
+}
 
 function failure(argv: string[]): { message: string; code: string; exitCode: number } {
   try {
@@ -71,7 +98,7 @@ describe('flags', () => {
     expect(failure(['--simulate.speed']).message).toBe('--simulate.speed needs a value');
     expect(failure(['--web.telemetry-path=/metrics(']).message).toBe('--web.telemetry-path: expected a path such as /metrics, got "/metrics("');
     expect(failure(['--web.telemetry-path=/health']).message).toBe("--web.telemetry-path: /health is the exporter's own endpoint; choose another path");
-    expect(failure(['--collection.timeout=30d']).message).toBe('--collection.timeout: expected a duration longer than 0s and at most 60m');
+    expect(failure(['--collection.timeout=30d']).message).toBe('--collection.timeout: expected a duration longer than 0s and at most 1h');
     expect(failure(['--metrics.include-user-names=maybe']).message).toBe('--metrics.include-user-names: expected true or false, got "maybe"');
   });
 });
@@ -131,5 +158,43 @@ describe('durations', () => {
     expect(parseDuration('0')).toBe(0);
     expect(parseDuration('5')).toBeNull();
     expect(parseDuration('m5')).toBeNull();
+  });
+});
+
+describe('bounds on every flag (defect: bad values were accepted, hung or crashed)', () => {
+  it('refuses hexadecimal and exponent notation for integers and numbers', () => {
+    expect(failure(['--simulate.seed=0x10']).message).toBe('--simulate.seed: expected an integer between 0 and 4294967295, got "0x10"');
+    expect(failure(['--windows.concurrency=1e3']).message).toBe('--windows.concurrency: expected an integer between 1 and 64, got "1e3"');
+    expect(failure(['--simulate.speed=1e3']).message).toMatch(/^--simulate\.speed: expected a number of simulated seconds per real second between 0 and 100000, got "1e3"$/);
+    expect(failure(['--simulate.leak-share=Infinity']).message).toBe('--simulate.leak-share: expected a probability between 0 and 1, got "Infinity"');
+  });
+
+  it('refuses absurdly long numbers and durations with one line, no stack, no hang', () => {
+    const digits = '9'.repeat(400);
+    expect(failure([`--simulate.users=${digits}`])).toMatchObject({ code: 'E_USAGE', exitCode: 2 });
+    expect(failure([`--simulate.users=${digits}`]).message).not.toContain('\n');
+    expect(failure([`--zombie.grace-period=${'9'.repeat(310)}s`]).message).toMatch(/^--zombie\.grace-period: expected a duration like 30s, 5m or 1h, got "9{32}\.\.\."$/);
+    expect(failure(['--simulate.advance=1000w']).message).toBe('--simulate.advance: expected a duration of at most 30d');
+    expect(failure(['--zombie.grace-period=30d']).message).toBe('--zombie.grace-period: expected a duration of at most 7d');
+  });
+
+  it('refuses a host name that the agent itself would reject in a snapshot', () => {
+    expect(failure(['--simulate.host-name=']).message).toBe('--simulate.host-name: expected a host name (letters, digits, dot, dash, underscore; at most 253 characters), got ""');
+    expect(failure(['--simulate.host-name=two words']).code).toBe('E_USAGE');
+  });
+
+  it('refuses a repeated single-value flag instead of silently taking the last', () => {
+    expect(failure(['--simulate.speed=1', '--simulate.speed=2']).message).toBe('--simulate.speed given 2 times; give it once');
+    expect(failure(['--config.file=a.yaml', '--config.file=b.yaml']).message).toBe('--config.file given 2 times; give it once');
+    expect(failure(['--simulate.citrix', '--no-simulate.citrix']).message).toBe('--simulate.citrix given 2 times; give it once');
+    expect(parseOptions(['--source=file', '--file.path=a.json', '--file.path=b.json'], 'linux').filePaths).toEqual(['a.json', 'b.json']);
+  });
+
+  it('refuses a positional argument that no command takes', async () => {
+    const { main } = await import('../../src/cli/main.js');
+    const err: string[] = [];
+    const io = { stdout: { write: () => true }, stderr: { write: (s: string) => err.push(s) } } as unknown as Parameters<typeof main>[1];
+    expect(await main(['report', 'extra'], io)).toBe(2);
+    expect(err.join('')).toBe('rds-leak-exporter: unexpected argument "extra"\n');
   });
 });

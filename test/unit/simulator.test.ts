@@ -4,6 +4,7 @@ import { EMPTY_HISTORY, type CandidateHistory } from '../../src/analysis/zombie-
 import { snapshotSchema } from '../../src/model/snapshot.js';
 import { profileParameters } from '../../src/sources/simulate/profiles.js';
 import { SimulatedHost } from '../../src/sources/simulate/simulated-host.js';
+import { simulationConfig } from '../../src/sources/simulate/profiles.js';
 import { SimulateSource, simulatedSnapshot } from '../../src/sources/simulate/simulate-source.js';
 
 const BOOT = Date.parse('2026-11-25T00:00:00.000Z');
@@ -79,7 +80,7 @@ describe('simulated host', () => {
 
   it('runs its clock at the configured speed from the moment the source starts', async () => {
     let now = BOOT;
-    const source = new SimulateSource({ profile: 'healthy', speed: 60, seed: 1, hostName: 'sim-a', clock: () => now });
+    const source = new SimulateSource(simulationConfig({ profile: 'healthy', speed: 60, seed: 1, hostName: 'sim-a' }), () => now);
     now += 10_000;
     const snapshot = await source.collect({ deadline: now + 1000 });
     expect(Date.parse(snapshot.collectedAt)).toBe(BOOT + 600_000);

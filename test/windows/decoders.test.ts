@@ -37,7 +37,7 @@ function sid(...parts: number[]): Buffer {
   const b = Buffer.alloc(8 + 4 * subs.length);
   b[0] = 1;
   b[1] = subs.length;
-  b.writeUIntBE(authority, 2, 6);
+  b.writeUIntBE(authority ?? 0, 2, 6);
   subs.forEach((s, i) => b.writeUInt32LE(s, 8 + 4 * i));
   return b;
 }
@@ -137,7 +137,7 @@ describe('handle table (SystemExtendedHandleInformation)', () => {
     expect(findHandleEntry(buf, buf.length, 1234, 0x1a8)?.typeIndex).toBe(37);
     expect(findHandleEntry(buf, buf.length, 1234, 0x999)).toBeNull();
     expect(countHandlesOfPid(buf, buf.length, 1234)).toBe(2);
-    expect(handlesOfType(buf, buf.length, 5)[0].object).toBe(0xffff8a0c12345670n);
+    expect(handlesOfType(buf, buf.length, 5)[0]?.object).toBe(0xffff8a0c12345670n);
     expect(formatObjectAddress(0xffff8a0c12345670n)).toBe('0xffff8a0c12345670');
     expect(formatObjectAddress(0n)).toBeNull();
   });
@@ -167,7 +167,7 @@ describe('process list (SystemProcessInformation)', () => {
     procs.forEach((p, i) => {
       const off = total;
       const name = utf16(p.name);
-      buf.writeUInt32LE(i === procs.length - 1 ? 0 : sizes[i], off + PI.NextEntryOffset);
+      buf.writeUInt32LE(i === procs.length - 1 ? 0 : sizes[i]!, off + PI.NextEntryOffset);
       buf.writeUInt32LE(p.threads ?? 0, off + PI.NumberOfThreads);
       const nameOff = off + PI.size + (p.threads ?? 0) * PI.threadInfoSize;
       name.copy(buf, nameOff);
@@ -175,7 +175,7 @@ describe('process list (SystemProcessInformation)', () => {
       buf.writeBigUInt64LE(BigInt(p.pid), off + PI.UniqueProcessId);
       buf.writeUInt32LE(p.session, off + PI.SessionId);
       buf.writeBigInt64LE(1000n + BigInt(i), off + PI.CreateTime);
-      total += sizes[i];
+      total += sizes[i]!;
     });
     parts.push(buf);
     return buf;
@@ -185,7 +185,7 @@ describe('process list (SystemProcessInformation)', () => {
     const buf = layout([{ pid: 0, name: '', session: 0 }, { pid: 4, name: 'System', session: 0, threads: 2 }, { pid: 812, name: 'svchost.exe', session: 0 }, { pid: 5000, name: 'explorer.exe', session: 3 }]);
     const list = decodeProcessList(buf, buf.length, base);
     expect(list.map((p) => [p.pid, processImage(p), p.sessionId])).toEqual([[0, 'Idle', 0], [4, 'System', 0], [812, 'svchost.exe', 0], [5000, 'explorer.exe', 3]]);
-    expect(list[2].createTime).toBe(1002n);
+    expect(list[2]?.createTime).toBe(1002n);
   });
 
   it('rejects a name pointer outside the buffer, a looping or overrunning entry, a short buffer', () => {
@@ -204,7 +204,7 @@ describe('process list (SystemProcessInformation)', () => {
 describe('object types (NtQueryObject class 3)', () => {
   function layout(types: { name: string; index: number }[]): Buffer {
     const chunks: Buffer[] = [Buffer.alloc(8)];
-    chunks[0].writeUInt32LE(types.length, 0);
+    chunks[0]!.writeUInt32LE(types.length, 0);
     for (const t of types) {
       const name = utf16z(t.name);
       const entry = Buffer.alloc(OTI.size + ((name.length + 7) & ~7));

@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { snapshotSchema } from '../../src/model/snapshot.js';
 import type { NtQueryResult, Win32Api, Win32Result } from '../../src/sources/windows/api.js';
-import { SystemInfoReader } from '../../src/sources/windows/collectors.js';
+import { GrowingBuffer } from '../../src/sources/windows/growing-buffer.js';
 import { encodeHandleTable, type HandleEntry } from '../../src/sources/windows/decoders/handle-table.js';
 import { RegionMemory } from '../../src/sources/windows/decoders/memory.js';
 import * as L from '../../src/sources/windows/layouts.js';
@@ -248,20 +248,22 @@ describe('Windows source over a fake Win32 API', () => {
   it('grows the handle buffer on STATUS_INFO_LENGTH_MISMATCH and remembers the size', async () => {
     const api = scenario();
     api.mismatchTimes = 1;
-    const reader = new SystemInfoReader(api, L.SystemExtendedHandleInformation, 64);
-    const first = await reader.query();
+    const reader = new GrowingBuffer('handle table', 64);
+    const query = (b: Buffer) => api.querySystemInformation(L.SystemExtendedHandleInformation, b);
+    const first = await reader.fill(query);
     expect(first.length).toBeGreaterThan(64);
     const grown = reader.size;
     api.queries.length = 0;
-    await reader.query();
+    await reader.fill(query);
     expect(api.queries).toEqual([grown]); // no retry the second time
   });
 
   it('gives up with E_NATIVE_CALL when the table never fits', async () => {
     const api = scenario();
     api.mismatchTimes = 1000;
-    const reader = new SystemInfoReader(api, L.SystemExtendedHandleInformation, 64, 4096, 4);
-    await expect(reader.query()).rejects.toMatchObject({ code: 'E_NATIVE_CALL' });
+    const reader = new GrowingBuffer('handle table', 64, 4096, 4);
+    await expect(reader.fill((b) => api.querySystemInformation(L.SystemExtendedHandleInformation, b))).rejects.toMatchObject({ code: 'E_NATIVE_CALL' });
+    expect(() => reader.fillSync((b) => api.querySystemInformationSync(L.SystemExtendedHandleInformation, b))).toThrow(/too small buffer at 4096 bytes after 4 attempts/);
   });
 
   it('marks a failed handle table as a failed collector, not a thrown collection', async () => {

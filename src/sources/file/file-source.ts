@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { Snapshot } from '../../model/snapshot.js';
-import type { CollectContext, SnapshotSource } from '../source.js';
+import type { CollectContext, SnapshotSource, SourceClock } from '../source.js';
 import { readSnapshotFile } from './snapshot-file.js';
 
 export interface FileSourceOptions {
@@ -34,6 +34,7 @@ async function expand(paths: readonly string[]): Promise<string[]> {
  */
 export class FileSource implements SnapshotSource {
   readonly kind = 'file' as const;
+  readonly notice = null;
   private index = 0;
 
   private constructor(
@@ -50,12 +51,14 @@ export class FileSource implements SnapshotSource {
     return new FileSource(snapshots, options.loop, files.length === 1 ? `file:${files[0]}` : `file:${files.length} snapshots`);
   }
 
-  get length(): number {
-    return this.snapshots.length;
+  /** A recording: replayed whole, its own timestamps drive the grace period. */
+  get clock(): SourceClock {
+    return { kind: 'recorded', snapshots: this.snapshots.length };
   }
 
   async collect(_context: CollectContext): Promise<Snapshot> {
     const snapshot = this.snapshots[this.index];
+    if (snapshot === undefined) throw new UsageError('E_SNAPSHOT_READ', 'no snapshot to replay');
     if (this.index < this.snapshots.length - 1) this.index += 1;
     else if (this.loop) this.index = 0;
     return snapshot;

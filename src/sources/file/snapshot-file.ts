@@ -8,6 +8,7 @@ import { formatPath, lineOfPath, syntaxErrorPosition } from '../../config/source
 /** Describes the first problem of a zod error in one line, with the file and line. */
 function describeIssue(file: string, text: string, error: z.ZodError): string {
   const issue = error.issues[0];
+  if (!issue) return `${file}: not a valid snapshot`;
   let problem = issue.message;
   if (issue.code === 'invalid_type') {
     problem = `expected ${issue.expected}`;
@@ -21,7 +22,7 @@ function describeIssue(file: string, text: string, error: z.ZodError): string {
     problem = `must be one of ${issue.values.map(String).join(', ')}`;
   }
   // An unknown key is reported at its own line, not at the object holding it.
-  const line = lineOfPath(text, issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path);
+  const line = lineOfPath(text, issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path);
   const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
   return `${file}${line ? `:${line}` : ''}: ${formatPath(issue.path)}: ${problem}${more}`;
 }

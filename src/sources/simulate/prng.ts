@@ -25,7 +25,9 @@ export class Prng {
   }
 
   pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)];
+    const item = items[Math.floor(this.next() * items.length)];
+    if (item === undefined) throw new RangeError('pick from an empty list');
+    return item;
   }
 
   /** Exponentially distributed with the given mean. */
@@ -38,7 +40,9 @@ export class Prng {
     const out = [...items];
     for (let i = out.length - 1; i > 0; i--) {
       const j = Math.floor(this.next() * (i + 1));
-      [out[i], out[j]] = [out[j], out[i]];
+      const a = out[i] as T;
+      out[i] = out[j] as T;
+      out[j] = a;
     }
     return out;
   }

@@ -31,3 +31,27 @@ export function profileParameters(profile: SimulationProfile): SimulationParamet
     ? { ...common, serviceLeakShare: 0.08, lsassOnlyLeakShare: 0.04, virtualAccountLeakShare: 0.05 }
     : { ...common, serviceLeakShare: 0, lsassOnlyLeakShare: 0, virtualAccountLeakShare: 0 };
 }
+
+/** Everything a simulated host is made from: the one shape the flags, the source and the tests share. */
+export interface SimulationConfig {
+  readonly profile: SimulationProfile;
+  /** Simulated seconds per real second. */
+  readonly speed: number;
+  readonly seed: number;
+  readonly hostName: string;
+  /** Simulated time already elapsed since boot when the source starts. */
+  readonly advanceMs: number;
+  /** The profile's parameters with the user's overrides applied. */
+  readonly parameters: SimulationParameters;
+}
+
+export function simulationConfig(spec: Omit<SimulationConfig, 'parameters' | 'advanceMs'> & { readonly advanceMs?: number; readonly overrides?: Partial<SimulationParameters> }): SimulationConfig {
+  return {
+    profile: spec.profile,
+    speed: spec.speed,
+    seed: spec.seed,
+    hostName: spec.hostName,
+    advanceMs: spec.advanceMs ?? 0,
+    parameters: { ...profileParameters(spec.profile), ...spec.overrides },
+  };
+}

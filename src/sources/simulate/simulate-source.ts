@@ -1,21 +1,7 @@
 import { SNAPSHOT_SCHEMA_VERSION, COLLECTOR_NAMES, type Snapshot } from '../../model/snapshot.js';
-import type { CollectContext, SnapshotSource } from '../source.js';
-import { profileParameters, type SimulationParameters, type SimulationProfile } from './profiles.js';
+import type { CollectContext, SnapshotSource, SourceClock } from '../source.js';
+import type { SimulationConfig } from './profiles.js';
 import { SimulatedHost } from './simulated-host.js';
-
-export interface SimulateSourceOptions {
-  readonly profile: SimulationProfile;
-  /** Simulated seconds per real second. */
-  readonly speed: number;
-  readonly seed: number;
-  readonly hostName: string;
-  /** Overrides of the profile's parameters (users, leak share). */
-  readonly overrides?: Partial<SimulationParameters>;
-  /** Simulated time already elapsed since boot when the source starts. */
-  readonly advanceMs?: number;
-  /** Real clock, injectable for tests. */
-  readonly clock?: () => number;
-}
 
 /**
  * The built-in simulated RDS host. Simulated time runs `speed` times faster than real time from the
@@ -25,31 +11,37 @@ export interface SimulateSourceOptions {
 export class SimulateSource implements SnapshotSource {
   readonly kind = 'simulate' as const;
   readonly description: string;
-  readonly timeScale: number;
+  readonly clock: SourceClock;
+  readonly notice: string;
   private readonly host: SimulatedHost;
   private readonly realStart: number;
   private readonly bootTime: number;
-  private readonly clock: () => number;
+  private readonly now: () => number;
 
-  constructor(private readonly options: SimulateSourceOptions) {
-    this.clock = options.clock ?? Date.now;
-    this.realStart = this.clock();
-    this.bootTime = this.realStart - (options.advanceMs ?? 0);
-    this.description = `simulate:${options.profile}`;
-    this.timeScale = options.speed;
-    this.host = new SimulatedHost({ ...profileParameters(options.profile), ...options.overrides }, options.seed, this.bootTime);
+  /** `clock`: the real clock, injectable for tests. */
+  constructor(
+    private readonly config: SimulationConfig,
+    clock: () => number = Date.now,
+  ) {
+    this.now = clock;
+    this.realStart = this.now();
+    this.bootTime = this.realStart - config.advanceMs;
+    this.description = `simulate:${config.profile}`;
+    this.clock = { kind: 'live', scale: config.speed };
+    this.notice = simulationBanner(config, this.description);
+    this.host = new SimulatedHost(config.parameters, config.seed, this.bootTime);
   }
 
   /** Simulated epoch ms now. */
   simulatedNow(): number {
-    return this.realStart + (this.clock() - this.realStart) * this.options.speed;
+    return this.realStart + (this.now() - this.realStart) * this.config.speed;
   }
 
   async collect(_context: CollectContext): Promise<Snapshot> {
-    const started = this.clock();
+    const started = this.now();
     this.host.advanceTo(this.simulatedNow());
-    const snapshot = simulatedSnapshot(this.host, this.options.hostName, this.description);
-    const seconds = (this.clock() - started) / 1000;
+    const snapshot = simulatedSnapshot(this.host, this.config.hostName, this.description);
+    const seconds = (this.now() - started) / 1000;
     snapshot.collectors = COLLECTOR_NAMES.map((name) => ({ name, success: true, timedOut: false, durationSeconds: seconds / COLLECTOR_NAMES.length, error: null }));
     return snapshot;
   }
@@ -71,4 +63,15 @@ export function simulatedSnapshot(host: SimulatedHost, hostName: string, source:
     collectors: COLLECTOR_NAMES.map((name) => ({ name, success: true, timedOut: false, durationSeconds: 0, error: null })),
     issues: [],
   };
+}
+
+/** Printed before serving: nobody should mistake simulated figures for a real host's. */
+function simulationBanner(config: SimulationConfig, description: string): string {
+  return [
+    '******************************************************************************',
+    '*  SIMULATED RDS HOST - not real data.                                        *',
+    `*  ${`source ${description}, host ${config.hostName}, speed ${config.speed}x, seed ${config.seed}`.padEnd(74)}*`,
+    '*  Use --source windows on a Windows RDS host for real measurements.         *',
+    '******************************************************************************',
+  ].join('\n');
 }

@@ -158,7 +158,8 @@ export class SimulatedHost {
       this.addProcess(pid, 'svchost.exe', 0, account, false);
       return pid;
     });
-    this.userManagerPid = this.svchostPids[0];
+    // The first svchost hosts the User Manager (it takes every logon's tokens); serviceAccounts is never empty.
+    this.userManagerPid = this.svchostPids[0] as number;
     this.addProcess(this.allocatePid(), 'spoolsv.exe', 0, system, false);
     if (this.parameters.citrix) {
       this.ctxSvcHostPid = this.allocatePid();
@@ -168,7 +169,7 @@ export class SimulatedHost {
 
     // Long-lived handles services keep to service tokens: the baseline every host shows.
     for (let i = 0; i < 6; i++) this.addHandle(this.systemPid, systemToken, Infinity);
-    for (let i = 0; i < 40; i++) this.addHandle(this.lsassPid, serviceTokens[i % serviceTokens.length], Infinity);
+    for (let i = 0; i < 40; i++) this.addHandle(this.lsassPid, serviceTokens[i % serviceTokens.length] as SimToken, Infinity);
     for (const pid of this.svchostPids) for (let i = 0, n = this.rng.int(2, 6); i < n; i++) this.addHandle(pid, this.rng.pick(serviceTokens), Infinity);
     if (this.ctxSvcHostPid !== null) for (let i = 0; i < 4; i++) this.addHandle(this.ctxSvcHostPid, systemToken, Infinity);
 

@@ -1,41 +1,35 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { CollectorRunner, type CollectorOutcome } from '../../collection/collector-runner.js';
-import { RdsLeakError, UsageError } from '../../errors.js';
+import { CollectorRunner, type CollectorOutcome } from '../collector-runner.js';
+import { RdsLeakError } from '../../errors.js';
+import { requireWindows } from '../platform.js';
 import { SNAPSHOT_SCHEMA_VERSION, type Snapshot } from '../../model/snapshot.js';
 import type { CollectContext, SnapshotSource } from '../source.js';
 import type { Win32Api } from './api.js';
-import {
-  DEFAULT_HANDLE_TABLE_SIZE,
-  DEFAULT_PROCESS_TABLE_SIZE,
-  SystemInfoReader,
-  TokenTypeIndex,
-  collectHandles,
-  collectLogonSessions,
-  collectProcesses,
-  collectWtsSessions,
-  resolveTokenHandles,
-  type HandleScan,
-  type ProcessScan,
-} from './collectors.js';
+import { collectHandles, HANDLE_TABLE_INITIAL_SIZE, TokenTypeIndex, type HandleScan } from './collectors/handles.js';
+import { collectLogonSessions } from './collectors/lsa.js';
+import { collectProcesses, PROCESS_TABLE_INITIAL_SIZE, type ProcessScan } from './collectors/processes.js';
+import { resolveTokenHandles } from './collectors/tokens.js';
+import { collectWtsSessions } from './collectors/wts.js';
+import { GrowingBuffer } from './growing-buffer.js';
 import { IssueCounter } from './issues.js';
 import { countHandlesOfPid } from './decoders/handle-table.js';
-import { ERROR_NOT_ALL_ASSIGNED, SystemExtendedHandleInformation, SystemProcessInformation } from './layouts.js';
+import { ERROR_NOT_ALL_ASSIGNED, SystemExtendedHandleInformation } from './layouts.js';
+import type { WindowsSourceSettings } from './flags.js';
 
-export interface WindowsSourceOptions {
-  hostName?: string;
-  /** Holder processes resolved at once (each holds one open process handle while it is resolved). */
-  concurrency?: number;
-  logger: Logger;
+export interface WindowsSourceOptions extends Partial<WindowsSourceSettings> {
+  readonly hostName?: string;
+  /** The source's own child logger; each collector logs through a child of it. */
+  readonly logger: Logger;
 }
 
 /**
  * GetProcessHandleCount, or, when it answers 0 (Wine's stub does; a real process always holds handles),
  * our own entries counted in a fresh handle table (synchronous, reusing the scan buffer).
  */
-function ownHandleCountFromTable(api: Win32Api, reader: SystemInfoReader, direct: number | null): number | null {
+function ownHandleCountFromTable(api: Win32Api, table: GrowingBuffer, direct: number | null): number | null {
   try {
-    const { buffer, length } = reader.querySync();
+    const { buffer, length } = table.fillSync((b) => api.querySystemInformationSync(SystemExtendedHandleInformation, b));
     return countHandlesOfPid(buffer, length, api.selfPid);
   } catch {
     return direct;
@@ -51,9 +45,7 @@ const CHUNK_SIZE = 16;
  * usage error naming the alternatives.
  */
 export async function createWindowsSource(options: WindowsSourceOptions): Promise<SnapshotSource> {
-  if (process.platform !== 'win32') {
-    throw new UsageError('E_SOURCE_UNAVAILABLE', `--source windows needs Windows (this is ${process.platform}); use --source simulate or --source file here`);
-  }
+  requireWindows('--source windows');
   let api: Win32Api;
   try {
     const { loadWin32Api } = await import('./win32/bindings.js');
@@ -71,9 +63,14 @@ export function createWindowsSourceWithApi(api: Win32Api, options: WindowsSource
   const host = options.hostName ?? hostname();
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
   const runner = new CollectorRunner();
-  const handleReader = new SystemInfoReader(api, SystemExtendedHandleInformation, DEFAULT_HANDLE_TABLE_SIZE);
-  const processReader = new SystemInfoReader(api, SystemProcessInformation, DEFAULT_PROCESS_TABLE_SIZE);
-  const typeIndex = new TokenTypeIndex(api, logger);
+  const handleTable = new GrowingBuffer('NtQuerySystemInformation(SystemExtendedHandleInformation)', HANDLE_TABLE_INITIAL_SIZE);
+  const processTable = new GrowingBuffer('NtQuerySystemInformation(SystemProcessInformation)', PROCESS_TABLE_INITIAL_SIZE);
+  const log = {
+    wts: logger.child({ collector: 'wts' }),
+    lsa: logger.child({ collector: 'lsa' }),
+    handles: logger.child({ collector: 'handles' }),
+  };
+  const typeIndex = new TokenTypeIndex(api, log.handles);
 
   const privilege = api.enablePrivilege('SeDebugPrivilege');
   const debugPrivilege = privilege.value === true;
@@ -89,26 +86,26 @@ export function createWindowsSourceWithApi(api: Win32Api, options: WindowsSource
     logger.debug('SeDebugPrivilege enabled');
   }
   let closed = false;
-  let ownReader: SystemInfoReader | undefined;
+  let ownTable: GrowingBuffer | undefined;
 
   async function collect(context: CollectContext): Promise<Snapshot> {
     if (closed) throw new RdsLeakError('E_SOURCE_UNAVAILABLE', 'the Windows source is closed');
     const deadline = context.deadline;
     const issues = new IssueCounter();
     const [wts, lsa] = await Promise.all([
-      runner.run('wts', deadline, () => collectWtsSessions(api, logger)),
-      runner.run('lsa', deadline, () => collectLogonSessions(api, issues, logger)),
+      runner.run('wts', deadline, () => collectWtsSessions(api, log.wts)),
+      runner.run('lsa', deadline, () => collectLogonSessions(api, issues, log.lsa)),
     ]);
     const [processes, handles]: [CollectorOutcome<ProcessScan>, CollectorOutcome<HandleScan>] = await Promise.all([
-      runner.run('processes', deadline, () => collectProcesses(api, processReader, issues)),
-      runner.run('handles', deadline, () => collectHandles(api, handleReader, typeIndex)),
+      runner.run('processes', deadline, () => collectProcesses(api, processTable, issues)),
+      runner.run('handles', deadline, () => collectHandles(api, handleTable, typeIndex)),
     ]);
     const scan = handles.value;
     const tokens = await runner.run('tokens', deadline, () => {
       if (!scan) throw new RdsLeakError('E_NATIVE_CALL', 'no handle table in this scan (the handles collector failed)');
       return resolveTokenHandles(api, scan.tokens, processes.value?.raw ?? null, issues, { concurrency, chunkSize: CHUNK_SIZE, debugPrivilege });
     });
-    if (scan) logger.debug({ tokenTypeIndex: scan.tokenTypeIndex, calibrated: scan.calibrated, handles: scan.totalHandles, tokenHandles: scan.tokens.length }, 'handle table scanned');
+    if (scan) log.handles.debug({ tokenTypeIndex: scan.tokenTypeIndex, calibrated: scan.calibrated, handles: scan.totalHandles, tokenHandles: scan.tokens.length }, 'handle table scanned');
     return {
       schemaVersion: SNAPSHOT_SCHEMA_VERSION,
       host,
@@ -125,14 +122,16 @@ export function createWindowsSourceWithApi(api: Win32Api, options: WindowsSource
 
   return {
     kind: 'windows',
+    clock: { kind: 'live', scale: 1 },
+    notice: null,
     description: `windows:native${debugPrivilege ? '' : ' (no SeDebugPrivilege)'}`,
     collect,
     ownHandleCount: () => {
       // A reader of its own: the scan's buffer may be in use by an async call of a running collection.
       const direct = api.ownHandleCount();
       if (direct !== null && direct > 0) return direct;
-      ownReader ??= new SystemInfoReader(api, SystemExtendedHandleInformation, 256 * 1024);
-      return ownHandleCountFromTable(api, ownReader, direct);
+      ownTable ??= new GrowingBuffer('NtQuerySystemInformation(SystemExtendedHandleInformation)', 256 * 1024);
+      return ownHandleCountFromTable(api, ownTable, direct);
     },
     async close() {
       closed = true;

@@ -14,7 +14,6 @@
 import koffi, { type LibraryHandle } from 'koffi';
 import type { NtQueryResult, Win32Api, Win32Result } from '../api.js';
 import { KoffiMemory } from '../koffi-memory.js';
-import { decodeError } from '../decoders/reader.js';
 import { ERROR_NOT_ALL_ASSIGNED, LUID, SE_PRIVILEGE_ENABLED, TOKEN_ADJUST_PRIVILEGES, TOKEN_PRIVILEGES_1, TOKEN_QUERY, TokenStatisticsClass, WTSTypeSessionInfoLevel1, ObjectTypesInformation } from '../layouts.js';
 import { RdsLeakError } from '../../../errors.js';
 
@@ -27,6 +26,8 @@ function bind<A extends unknown[], R>(lib: LibraryHandle, definition: string): F
 }
 
 const toBig = (p: Ptr | number | undefined): bigint => (p === null || p === undefined ? 0n : BigInt(p));
+/** The value a koffi out-parameter (a one-element array) received, as u32. */
+const u32 = (out: readonly number[]): number => (out[0] ?? 0) >>> 0;
 
 export function loadWin32Api(): Win32Api {
   if (process.platform !== 'win32') {
@@ -86,19 +87,19 @@ export function loadWin32Api(): Win32Api {
       return new Promise((resolve, reject) => {
         NtQuerySystemInformation.async(infoClass, buffer, buffer.length, ret, (err, status) => {
           if (err) reject(new RdsLeakError('E_NATIVE_CALL', `NtQuerySystemInformation(${infoClass}) call failed`, { cause: err }));
-          else resolve({ status: status >>> 0, returnLength: ret[0] >>> 0 });
+          else resolve({ status: status >>> 0, returnLength: u32(ret) });
         });
       });
     },
     querySystemInformationSync(infoClass: number, buffer: Buffer): NtQueryResult {
       const ret = [0];
       const status = NtQuerySystemInformation(infoClass, buffer, buffer.length, ret);
-      return { status: status >>> 0, returnLength: ret[0] >>> 0 };
+      return { status: status >>> 0, returnLength: u32(ret) };
     },
     queryObjectTypes(buffer: Buffer): NtQueryResult {
       const ret = [0];
       const status = NtQueryObject(null, ObjectTypesInformation, buffer, buffer.length, ret);
-      return { status: status >>> 0, returnLength: ret[0] >>> 0 };
+      return { status: status >>> 0, returnLength: u32(ret) };
     },
     bufferAddress(buffer: Buffer): bigint {
       return koffi.address(buffer);
@@ -118,7 +119,7 @@ export function loadWin32Api(): Win32Api {
     },
     tokenStatistics(token: bigint, out: Buffer): Win32Result<number> {
       const ret = [0];
-      return GetTokenInformation(token, TokenStatisticsClass, out, out.length, ret) ? { value: ret[0] >>> 0 || out.length, error: 0 } : fail(GetLastError());
+      return GetTokenInformation(token, TokenStatisticsClass, out, out.length, ret) ? { value: u32(ret) || out.length, error: 0 } : fail(GetLastError());
     },
     processCreateTime(processHandle: bigint): Win32Result<bigint> {
       const c = Buffer.alloc(8), e = Buffer.alloc(8), k = Buffer.alloc(8), u = Buffer.alloc(8);
@@ -129,7 +130,7 @@ export function loadWin32Api(): Win32Api {
     },
     ownHandleCount(): number | null {
       const out = [0];
-      return GetProcessHandleCount(currentProcess, out) ? out[0] >>> 0 : null;
+      return GetProcessHandleCount(currentProcess, out) ? u32(out) : null;
     },
     enablePrivilege(name: string): Win32Result<true> {
       const token = api.openProcessToken(currentProcess, TOKEN_ADJUST_PRIVILEGES | TOKEN_QUERY);
@@ -155,7 +156,7 @@ export function loadWin32Api(): Win32Api {
       const level = [1];
       const info: Ptr[] = [null];
       const count = [0];
-      return WTSEnumerateSessionsExW(null, level, 0, info, count) ? { value: { pointer: toBig(info[0]), count: count[0] >>> 0 }, error: 0 } : fail(GetLastError());
+      return WTSEnumerateSessionsExW(null, level, 0, info, count) ? { value: { pointer: toBig(info[0]), count: u32(count) }, error: 0 } : fail(GetLastError());
     },
     wtsFreeMemoryEx(pointer: bigint, count: number) {
       WTSFreeMemoryExW(WTSTypeSessionInfoLevel1, pointer, count);
@@ -163,7 +164,7 @@ export function loadWin32Api(): Win32Api {
     wtsEnumerateSessions() {
       const info: Ptr[] = [null];
       const count = [0];
-      return WTSEnumerateSessionsW(null, 0, 1, info, count) ? { value: { pointer: toBig(info[0]), count: count[0] >>> 0 }, error: 0 } : fail(GetLastError());
+      return WTSEnumerateSessionsW(null, 0, 1, info, count) ? { value: { pointer: toBig(info[0]), count: u32(count) }, error: 0 } : fail(GetLastError());
     },
     wtsFreeMemory(pointer: bigint) {
       WTSFreeMemory(pointer);
@@ -176,7 +177,7 @@ export function loadWin32Api(): Win32Api {
       return new Promise((resolve, reject) => {
         LsaEnumerateLogonSessions.async(count, list, (err, status) => {
           if (err) reject(new RdsLeakError('E_NATIVE_CALL', 'LsaEnumerateLogonSessions call failed', { cause: err }));
-          else resolve((status >>> 0) === 0 ? { value: { pointer: toBig(list[0]), count: count[0] >>> 0 }, error: 0 } : fail(status >>> 0));
+          else resolve((status >>> 0) === 0 ? { value: { pointer: toBig(list[0]), count: u32(count) }, error: 0 } : fail(status >>> 0));
         });
       });
     },

@@ -3,7 +3,7 @@
  * writes one JSON report (snapshot validity, timings, the agent's own handle count after each collection).
  * Used by the Wine harness (test/wine, bench/wine-bench.ts) and useful on a first real host:
  *
- *   node dist/src/sources/windows/diagnose.js --out report.json [--collections 50] [--pid 1234]
+ *   node dist/src/bin/windows-diagnose.js --out report.json [--collections 50] [--pid 1234]
  *
  * --pid keeps only that holder's token handles in the written snapshot (large hosts have many).
  * Writes to files only: Windows Node under Wine cannot write to pipes.
@@ -12,8 +12,8 @@ import { writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { snapshotSchema, type Snapshot } from '../../model/snapshot.js';
-import { createWindowsSource } from './windows-source.js';
+import { snapshotSchema, type Snapshot } from '../model/snapshot.js';
+import { createWindowsSource } from '../sources/windows/windows-source.js';
 
 export interface DiagnoseReport {
   platform: string;

@@ -8,14 +8,15 @@ export function parseDuration(text: string): number | null {
   let total = 0;
   let matched = 0;
   for (let m = re.exec(trimmed); m; m = re.exec(trimmed)) {
-    total += Number(m[1]) * UNIT_MS[m[2]];
+    total += Number(m[1]) * (UNIT_MS[m[2] ?? ''] ?? NaN);
     matched = re.lastIndex;
   }
-  return matched === trimmed.length && matched > 0 ? total : null;
+  return matched === trimmed.length && matched > 0 && Number.isFinite(total) ? total : null;
 }
 
 export function formatDuration(ms: number): string {
   if (ms === 0) return '0s';
+  if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
   if (ms % 1000 === 0) return `${ms / 1000}s`;

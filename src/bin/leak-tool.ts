@@ -15,7 +15,7 @@
 import { writeFileSync, existsSync, renameSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PROCESS_QUERY_LIMITED_INFORMATION, TOKEN_QUERY } from '../../src/sources/windows/layouts.js';
+import { PROCESS_QUERY_LIMITED_INFORMATION, TOKEN_QUERY } from '../sources/windows/layouts.js';
 
 interface Status {
   pid: number;
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     error: null,
     firstHandles: [],
   };
-  const { loadWin32Api } = await import('../../src/sources/windows/win32/bindings.js');
+  const { loadWin32Api } = await import('../sources/windows/win32/bindings.js');
   const api = loadWin32Api();
 
   const held: bigint[] = [];
