@@ -1,6 +1,6 @@
 /**
  * Runs the compiled agent and the leak tool in Windows Node under Wine (shared by test/wine and
- * bench/wine-bench.ts). Facts this relies on (see ../shared/notes/windows-native.md): Node under Wine
+ * bench/wine-bench.ts). Facts this relies on (see docs/background.md, Wine): Node under Wine
  * fails on pipe stdio, so stdin is /dev/null and stdout/stderr go to files; results come back through
  * files or HTTP. Everything started here is stopped by its handle (never by name); `stopWine()` ends the
  * wineserver of our private prefix only.
@@ -24,20 +24,24 @@ export interface WineEnv {
 export function setupWine(): WineEnv {
   const r = spawnSync('bash', [join(REPO_ROOT, 'scripts/wine/setup.sh')], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.status !== 0) throw new Error(`scripts/wine/setup.sh failed (exit ${r.status}):\n${r.stderr}`);
-  const vars = Object.fromEntries(
+  const vars: Record<string, string> = Object.fromEntries(
     r.stdout
       .split('\n')
       .map((l) => /^([A-Z_]+)=(.*)$/.exec(l.trim()))
       .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => [m[1], m[2]]),
+      .map((m) => [m[1] ?? '', m[2] ?? '']),
   );
-  for (const k of ['WINE', 'WINESERVER', 'WINEPREFIX', 'NODE_EXE']) if (!vars[k]) throw new Error(`setup.sh did not print ${k}`);
+  const need = (k: string): string => {
+    const v = vars[k];
+    if (!v) throw new Error(`setup.sh did not print ${k}`);
+    return v;
+  };
   return {
-    wine: vars.WINE,
-    wineserver: vars.WINESERVER,
-    prefix: vars.WINEPREFIX,
-    nodeExe: vars.NODE_EXE,
-    env: { ...process.env, WINEPREFIX: vars.WINEPREFIX, WINEDEBUG: '-all', NODE_SKIP_PLATFORM_CHECK: '1', WINEDLLOVERRIDES: 'mscoree,mshtml=' },
+    wine: need('WINE'),
+    wineserver: need('WINESERVER'),
+    prefix: need('WINEPREFIX'),
+    nodeExe: need('NODE_EXE'),
+    env: { ...process.env, WINEPREFIX: need('WINEPREFIX'), WINEDEBUG: '-all', NODE_SKIP_PLATFORM_CHECK: '1', WINEDLLOVERRIDES: 'mscoree,mshtml=' },
   };
 }
 

@@ -51,7 +51,7 @@ export function accountTokenHandles(
       counts.leaked += 1;
       leaked += 1;
       let perPid = holders.get(h.logonId);
-      if (!perPid) holders.set(h.logonId, (perPid = new Map()));
+      if (!perPid) holders.set(h.logonId, (perPid = new Map<number, number>()));
       perPid.set(h.pid, (perPid.get(h.pid) ?? 0) + 1);
     }
   }

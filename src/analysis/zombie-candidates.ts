@@ -17,7 +17,7 @@ function sameAccount(a: { user: string | null; domain: string | null }, b: { use
 }
 
 /**
- * Logon sessions that look like zombies right now (problem.md): of an interactive-class logon type,
+ * Logon sessions that look like zombies right now (docs/background.md, Definitions): of an interactive-class logon type,
  * no process runs in them, and their RDS session no longer belongs to them. The grace period is applied
  * by the tracker, across collections.
  */

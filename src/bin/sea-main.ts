@@ -6,6 +6,6 @@
  */
 import { main } from '../cli/main.js';
 
-main(process.argv.slice(2)).then((code) => {
+void main(process.argv.slice(2)).then((code) => {
   if (code !== null) process.exitCode = code;
 });

@@ -79,6 +79,13 @@ function readCommandLine(argv: readonly string[]): { command: Command; positiona
   return { command: command as Command, positionals, raw };
 }
 
+/** The text of a plain YAML scalar (string, number, boolean); null for anything else (null, alias, map). */
+function plainScalarText(node: unknown): string | null {
+  if (!isScalar(node)) return null;
+  const v = node.value;
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? String(v) : null;
+}
+
 /** The `--config.file` YAML: a mapping of flag names (without `--`) to values; lists for repeatable flags. */
 function readConfigFile(path: string): Map<string, RawValue> {
   let text: string;
@@ -108,14 +115,14 @@ function readConfigFile(path: string): Map<string, RawValue> {
     let texts: string[];
     if (isSeq(node)) {
       if (def.arity !== 'repeatable' && def.placeholder !== '<list>') throw configError(`${origin.text}: ${key}: expected a single value, got a list`);
-      texts = node.items.map((item) => (isScalar(item) && item.value !== null && typeof item.value !== 'object' ? String(item.value) : ''));
+      texts = node.items.map((item) => plainScalarText(item) ?? '');
       if (texts.length === 0 || texts.some((t) => t === '')) throw configError(`${origin.text}: ${key}: expected a list of plain values`);
       if (def.arity !== 'repeatable') texts = [texts.join(',')];
     } else if (isScalar(node)) {
-      const v = node.value;
-      if (v === null) throw configError(`${origin.text}: ${key}: expected a value`);
-      if (def.arity === 'switch' && typeof v !== 'boolean') throw configError(`${origin.text}: ${key}: expected true or false, got ${JSON.stringify(v)}`);
-      texts = [String(v)];
+      const text = plainScalarText(node);
+      if (text === null) throw configError(`${origin.text}: ${key}: expected a value`);
+      if (def.arity === 'switch' && typeof node.value !== 'boolean') throw configError(`${origin.text}: ${key}: expected true or false, got ${JSON.stringify(text)}`);
+      texts = [text];
     } else {
       throw configError(`${origin.text}: ${key}: expected a value`);
     }

@@ -93,7 +93,7 @@ export function enumFlag<const C extends readonly string[]>(spec: Common<C[numbe
   return flag(spec, 'value', `<${spec.choices.join('|')}>`, spec.default, (texts) => {
     const value = single(texts);
     if (!spec.choices.includes(value)) throw new FlagValueError(`unknown value "${value}" (expected ${spec.choices.join(', ')})`);
-    return value as C[number];
+    return value;
   });
 }
 
@@ -106,7 +106,7 @@ export function listFlag<const C extends readonly string[]>(spec: Common<readonl
       .filter(Boolean);
     if (items.length === 0) throw new FlagValueError('expected at least one value');
     for (const item of items) if (!spec.choices.includes(item)) throw new FlagValueError(`unknown value "${item}" (expected some of ${spec.choices.join(', ')})`);
-    return items as C[number][];
+    return items;
   });
 }
 

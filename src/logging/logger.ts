@@ -16,7 +16,7 @@ function logfmtStream(out: NodeJS.WritableStream): DestinationStream {
       const { time, level, msg, ...rest } = record;
       const ordered: Record<string, unknown> = { ts: time, level, msg };
       for (const [k, v] of Object.entries(rest)) ordered[k] = typeof v === 'object' && v !== null ? JSON.stringify(v) : v;
-      out.write(`${logfmt.stringify(ordered as Record<string, string>)}\n`);
+      out.write(`${logfmt.stringify(ordered)}\n`);
     },
   };
 }

@@ -26,7 +26,7 @@ export function logonTypeFromNumber(value: number): LogonType {
   return (LOGON_TYPES as Record<number, LogonType>)[value] ?? 'unknown';
 }
 
-/** The interactive class of problem.md: the logon types whose sessions can pin an RDS session id. */
+/** The interactive class of docs/background.md (Definitions): the logon types whose sessions can pin an RDS session id. */
 export const DEFAULT_ZOMBIE_LOGON_TYPES: readonly LogonType[] = [
   'interactive',
   'remote_interactive',

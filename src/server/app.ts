@@ -58,7 +58,7 @@ export function createApp(service: CollectionService, exporterMetrics: ExporterM
       const body = await merged.metrics();
       res.set('Content-Type', merged.contentType).send(body);
     } catch (error) {
-      logger.error({ err: errorMessage(error) }, 'rendering metrics failed');
+      logger.error({ err: error }, 'rendering metrics failed');
       res.status(500).type('text/plain').send(`error: ${errorMessage(error)}\n`);
     }
   });

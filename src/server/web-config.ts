@@ -5,7 +5,7 @@ import type { RequestHandler } from 'express';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { UsageError, errorMessage } from '../errors.js';
-import { formatPath, lineOfPath } from '../config/source-position.js';
+import { formatPath, lineOfPath } from '../text/source-position.js';
 
 /**
  * The Prometheus exporter-toolkit web configuration (`--web.config.file`), the file users already share

@@ -17,14 +17,11 @@ export async function createSource(config: SourceConfig, logger: Logger): Promis
     }
     case 'windows': {
       requireWindows('--source windows');
-      let windows: typeof import('./windows/windows-source.js');
-      try {
-        // Loaded only here, so koffi is loaded only for --source windows (also inside the single executable,
-        // whose bundler maps koffi's addon lookup to the embedded addon: src/sea/native-addon.ts).
-        windows = await import('./windows/windows-source.js');
-      } catch (error) {
+      // Loaded only here, so koffi is loaded only for --source windows (also inside the single executable,
+      // whose bundler maps koffi's addon lookup to the embedded addon: src/sea/native-addon.ts).
+      const windows = await import('./windows/windows-source.js').catch((error: unknown) => {
         throw new RdsLeakError('E_SOURCE_UNAVAILABLE', `the Windows native source could not be loaded: ${errorMessage(error)}`, { cause: error });
-      }
+      });
       return windows.createWindowsSource({ ...config.windows, logger: logger.child({ source: 'windows' }) });
     }
   }

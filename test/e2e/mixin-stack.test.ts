@@ -112,7 +112,7 @@ function substitute(expr: string, instance = '.+'): string {
  */
 let setupError: unknown = null;
 function ensureSetup(): void {
-  if (setupError) throw setupError;
+  if (setupError) throw setupError instanceof Error ? setupError : new Error('setup failed', { cause: setupError });
 }
 
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 /**
  * Lint of the generated dashboards and rules against the conventions of
- * ../shared/notes/monitoring-conventions.md: PromQL parses, every metric exists in the exporter's
+ * the monitoring-mixin conventions (docs/background.md): PromQL parses, every metric exists in the exporter's
  * catalog, alert names and annotations, runbook anchors, dashboard structure.
  */
 import { readFileSync } from 'node:fs';
@@ -171,7 +171,7 @@ describe('docs/runbooks.md', () => {
       return at;
     });
     expect(parts, `${name}: parts out of order`).toEqual([...parts].sort((a, b) => a - b));
-    const part = (i: number) => section.slice(parts[i]!, parts[i + 1] ?? section.length);
+    const part = (i: number) => section.slice(parts[i], parts[i + 1] ?? section.length);
     const [confirm, todo, vendor] = [part(1), part(2), part(3)];
     // Confirm names the PromQL or metrics behind the alert.
     expect(confirm, `${name}: Confirm names no metric or PromQL`).toMatch(/`[^`]*\b(rdsleak_\w+|instance:rdsleak_\w+|up)\{[^`]*`/);

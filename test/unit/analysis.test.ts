@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeSnapshot, DEFAULT_ANALYSIS_OPTIONS, type AnalysisOptions } from '../../src/analysis/analyze.js';
+import { analyzeSnapshot, DEFAULT_ANALYSIS_OPTIONS, type AnalysisOptions, type HostAnalysis } from '../../src/analysis/analyze.js';
+import { HostAnalyzer } from '../../src/analysis/host-analyzer.js';
 import { EMPTY_HISTORY, type CandidateHistory } from '../../src/analysis/zombie-tracker.js';
 import { snapshotSchema, type Snapshot } from '../../src/model/snapshot.js';
 import { ScenarioBuilder, minutesAfter } from '../fixtures/scenario-builder.js';
@@ -9,15 +10,15 @@ const T0 = '2026-11-25T10:00:00.000Z';
 
 /** Analyses the same host state at each of the given minutes after T0, carrying the history. */
 function observe(build: (at: string) => Snapshot, minutes: number[], options: AnalysisOptions = DEFAULT_ANALYSIS_OPTIONS) {
-  let history: CandidateHistory = EMPTY_HISTORY;
-  let result;
+  const analyzer = new HostAnalyzer(options);
+  let analysis: HostAnalysis | undefined;
   for (const m of minutes) {
     const snapshot = build(minutesAfter(T0, m));
     expect(snapshotSchema.safeParse(snapshot).success).toBe(true);
-    result = analyzeSnapshot(snapshot, history, options);
-    history = result.history;
+    analysis = analyzer.analyze(snapshot);
   }
-  return result!.analysis;
+  if (!analysis) throw new Error('observe needs at least one minute');
+  return analysis;
 }
 
 describe('healthy host', () => {

@@ -16,7 +16,7 @@ class Arena {
   place(bytes: Buffer): bigint {
     const copy = Buffer.from(bytes);
     this.keep.push(copy);
-    return BigInt(koffi.address(copy) as bigint);
+    return BigInt(koffi.address(copy));
   }
 }
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import * as L from '../../src/sources/windows/layouts.js';
 import { ALL_STRUCTS } from '../../src/sources/windows/native-types.js';
 
-/** The numbers of ../shared/notes/windows-native.md, typed in again here on purpose. */
+/** The numbers of docs/background.md (Windows API facts), typed in again here on purpose. */
 const DOC: Record<keyof typeof ALL_STRUCTS, { size: number; offsets: Record<string, number> }> = {
   LUID: { size: 8, offsets: { LowPart: 0, HighPart: 4 } },
   UNICODE_STRING: { size: 16, offsets: { Length: 0, MaximumLength: 2, Buffer: 8 } },

@@ -1,6 +1,6 @@
 /**
  * The Windows native source, for real, in Windows Node under Wine 8 (npm run test:wine).
- * What Wine can and cannot show is in ../../../shared/notes/windows-native.md: real handle tables and
+ * What Wine can and cannot show is in docs/background.md (Wine): real handle tables and
  * process lists, cross-process DuplicateHandle and TokenStatistics; empty WTS/LSA answers; no kernel
  * object addresses; TokenStatistics.AuthenticationId 0:0; GetProcessHandleCount a stub (0).
  */

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { z } from 'zod';
+import { type z } from 'zod';
 import { UsageError, errorMessage } from '../../errors.js';
 import { snapshotSchema, SNAPSHOT_SCHEMA_VERSION, type Snapshot } from '../../model/snapshot.js';
-import { formatPath, lineOfPath, syntaxErrorPosition } from '../../config/source-position.js';
+import { formatPath, lineOfPath, syntaxErrorPosition } from '../../text/source-position.js';
 
 /** Describes the first problem of a zod error in one line, with the file and line. */
 function describeIssue(file: string, text: string, error: z.ZodError): string {

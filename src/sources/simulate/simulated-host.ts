@@ -251,7 +251,7 @@ export class SimulatedHost {
     if (this.parameters.citrix) spawn('wfshell.exe', userLogonId);
     for (let i = 0, n = this.rng.int(1, 3); i < n; i++) spawn(this.rng.pick(USER_APPS), userLogonId);
 
-    // The holders seen in the article: System x4, lsass x4, several svchost instances, CtxSvcHost.
+    // The holders of the reference host (docs/background.md): System x4, lsass x4, several svchost instances, CtxSvcHost.
     for (let i = 0; i < 4; i++) this.addHandle(this.systemPid, userToken, Infinity);
     for (let i = 0; i < 4; i++) this.addHandle(this.lsassPid, userToken, Infinity);
     this.addHandle(this.lsassPid, virtual.dwm, Infinity);
@@ -297,7 +297,7 @@ export class SimulatedHost {
       if (this.rng.chance(p.serviceLeakShare)) serviceLeaked = true;
       else this.scheduleRelease(h, serviceRelease());
     }
-    // lsass keeps one handle while a service leaks (the article's "8 handles remained"), or alone.
+    // lsass keeps one handle while a service leaks (the reference host's "8 handles remained", docs/background.md), or alone.
     let lsassKeeps = serviceLeaked || this.rng.chance(p.lsassOnlyLeakShare);
     for (const h of userHandles) {
       if (h.pid === this.systemPid) this.scheduleRelease(h, protectedRelease());

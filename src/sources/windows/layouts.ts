@@ -1,7 +1,7 @@
 /**
  * Windows x64 struct layouts and constants, as plain numbers (no koffi): the decoders read Buffers with
  * these offsets, and test/windows checks them against koffi's sizeof/offsetof of the struct definitions
- * in native-types.ts and against ../shared/notes/windows-native.md. Portable: importable on Linux.
+ * in native-types.ts and against docs/background.md (Windows API facts). Portable: importable on Linux.
  *
  * Sources: System Informer phnt headers, mingw-w64 headers, Geoff Chappell's pages (see windows-native.md).
  * Verified under Wine 8 (x64): handle table entries, process information, TokenStatistics. Only on paper:

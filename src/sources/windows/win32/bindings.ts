@@ -22,7 +22,7 @@ type Ptr = bigint | null;
 type Fn<A extends unknown[], R> = ((...args: A) => R) & { async: (...args: [...A, (err: unknown, result: R) => void]) => void };
 
 function bind<A extends unknown[], R>(lib: LibraryHandle, definition: string): Fn<A, R> {
-  return lib.func(definition) as unknown as Fn<A, R>;
+  return lib.func(definition);
 }
 
 const toBig = (p: Ptr | number | undefined): bigint => (p === null || p === undefined ? 0n : BigInt(p));
