@@ -65,7 +65,8 @@ export function analyzeSnapshot(snapshot: Snapshot, history: CandidateHistory, o
   let confirmed: { candidate: ReturnType<typeof findZombieCandidates>[number]; firstSeen: number }[] | null = null;
   let pendingCandidates = 0;
   if (snapshot.wtsSessions && snapshot.logonSessions && snapshot.processes) {
-    const candidates = findZombieCandidates(snapshot.logonSessions, snapshot.wtsSessions, snapshot.processes, options.zombieLogonTypes);
+    const wts = { sessions: snapshot.wtsSessions, userNamesKnown: snapshot.wtsUserNamesKnown ?? true };
+    const candidates = findZombieCandidates(snapshot.logonSessions, wts, snapshot.processes, options.zombieLogonTypes);
     const advanced = advanceHistory(history, candidates.map((c) => c.logon.logonId), now);
     nextHistory = advanced;
     confirmed = [];
@@ -80,7 +81,8 @@ export function analyzeSnapshot(snapshot: Snapshot, history: CandidateHistory, o
   let tokens: HostAnalysis['tokens'] = null;
   if (snapshot.tokenHandles) {
     const resolved = resolveThroughSharedObjects(snapshot.tokenHandles);
-    tokens = { ...accountTokenHandles(resolved.handles, snapshot.processes, zombieIds), resolvedThroughSharedObject: resolved.resolvedThroughSharedObject };
+    const described = snapshot.logonSessions ? new Set(snapshot.logonSessions.map((l) => l.logonId)) : null;
+    tokens = { ...accountTokenHandles(resolved.handles, snapshot.processes, zombieIds, described), resolvedThroughSharedObject: resolved.resolvedThroughSharedObject };
   }
 
   const zombies: Zombie[] | null = confirmed
@@ -100,7 +102,9 @@ export function analyzeSnapshot(snapshot: Snapshot, history: CandidateHistory, o
         .sort((a, b) => a.firstSeen - b.firstSeen || a.logon.logonId.localeCompare(b.logon.logonId))
     : null;
 
-  const pinnedSessionIds = zombies ? [...new Set(zombies.map((z) => z.logon.sessionId))].sort((a, b) => a - b) : null;
+  // A session id is pinned only while no session uses it: when a live session has the id, Windows reused it.
+  const presentSessionIds = new Set((snapshot.wtsSessions ?? []).map((s) => s.sessionId));
+  const pinnedSessionIds = zombies ? [...new Set(zombies.map((z) => z.logon.sessionId))].filter((id) => !presentSessionIds.has(id)).sort((a, b) => a - b) : null;
 
   return {
     analysis: {

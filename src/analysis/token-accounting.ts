@@ -1,10 +1,13 @@
 import type { ProcessInfo, TokenHandle, UnresolvedReason } from '../model/snapshot.js';
+import { WELL_KNOWN_LOGON_IDS } from '../model/logon-id.js';
 import { UNKNOWN_PROCESS_IMAGE } from './process-label.js';
 
 export interface ProcessTokenCounts {
   total: number;
   leaked: number;
   unresolved: Map<UnresolvedReason, number>;
+  /** Resolved to a logon id that LSA did not describe (not enumerated, or its data could not be read). */
+  undescribed: number;
 }
 
 export interface ZombieHolder {
@@ -20,7 +23,12 @@ export interface TokenAccounting {
   readonly holdersByLogon: ReadonlyMap<string, readonly ZombieHolder[]>;
   readonly total: number;
   readonly leaked: number;
+  /** Distinct logon ids held through token handles that LSA did not describe; null when LSA failed. */
+  readonly undescribedLogonIds: number | null;
 }
+
+/** Accounts Windows itself runs as; LSA lists them but gives no data for LocalSystem: known, not undescribed. */
+const WELL_KNOWN = new Set<string>(Object.values(WELL_KNOWN_LOGON_IDS));
 
 /**
  * Counts token handles per holder image, which of them are leaked (their logon session is a zombie),
@@ -30,7 +38,9 @@ export function accountTokenHandles(
   handles: readonly TokenHandle[],
   processes: readonly ProcessInfo[] | null,
   zombieLogonIds: ReadonlySet<string> | null,
+  describedLogonIds: ReadonlySet<string> | null = null,
 ): TokenAccounting {
+  const undescribed = new Set<string>();
   const imageByPid = new Map<number, string>();
   for (const p of processes ?? []) imageByPid.set(p.pid, p.image);
 
@@ -41,12 +51,16 @@ export function accountTokenHandles(
     const image = imageByPid.get(h.pid) ?? UNKNOWN_PROCESS_IMAGE;
     let counts = byImage.get(image);
     if (!counts) {
-      counts = { total: 0, leaked: 0, unresolved: new Map() };
+      counts = { total: 0, leaked: 0, unresolved: new Map(), undescribed: 0 };
       byImage.set(image, counts);
     }
     counts.total += 1;
     if (h.unresolved !== null) {
       counts.unresolved.set(h.unresolved, (counts.unresolved.get(h.unresolved) ?? 0) + 1);
+    } else if (describedLogonIds && h.logonId !== null && !describedLogonIds.has(h.logonId) && !WELL_KNOWN.has(h.logonId)) {
+      // A token whose logon session LSA cannot describe may well be a zombie's: counted, never dropped.
+      counts.undescribed += 1;
+      undescribed.add(h.logonId);
     } else if (h.logonId !== null && zombieLogonIds?.has(h.logonId)) {
       counts.leaked += 1;
       leaked += 1;
@@ -62,5 +76,5 @@ export function accountTokenHandles(
     list.sort((a, b) => b.handles - a.handles || a.pid - b.pid);
     holdersByLogon.set(logonId, list);
   }
-  return { byImage, holdersByLogon, total: handles.length, leaked };
+  return { byImage, holdersByLogon, total: handles.length, leaked, undescribedLogonIds: describedLogonIds ? undescribed.size : null };
 }

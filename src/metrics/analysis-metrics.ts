@@ -71,12 +71,15 @@ export function buildAnalysisRegistry(analysis: HostAnalysis | null, options: An
     const total = gauge(registry, METRICS.tokenHandles);
     const leaked = analysis.zombies ? gauge(registry, METRICS.leakedTokenHandles) : null;
     const unresolved = gauge(registry, METRICS.tokenHandlesUnresolved);
+    const unknownLogon = analysis.tokens.undescribedLogonIds !== null ? gauge(registry, METRICS.tokenHandlesUnknownLogon) : null;
+    if (analysis.tokens.undescribedLogonIds !== null) gauge(registry, METRICS.unknownLogonSessions).set(analysis.tokens.undescribedLogonIds);
     // Two images can share a label only by case; summing keeps series unique (duplicates fail scrapes).
     for (const [image, counts] of analysis.tokens.byImage) {
       const process = processLabel(image);
       total.inc({ process }, counts.total);
       leaked?.inc({ process }, counts.leaked);
       for (const [reason, count] of counts.unresolved) unresolved.inc({ process, reason }, count);
+      unknownLogon?.inc({ process }, counts.undescribed);
     }
   }
   return registry;

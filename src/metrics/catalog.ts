@@ -28,6 +28,13 @@ export const METRICS = {
   tokenHandles: metric('token_handles', 'gauge', ['process'], 'Handles to access-token objects by holder image name.'),
   leakedTokenHandles: metric('leaked_token_handles', 'gauge', ['process'], 'Token handles whose logon session is a zombie, by holder image name.'),
   tokenHandlesUnresolved: metric('token_handles_unresolved', 'gauge', ['process', 'reason'], 'Token handles whose logon session could not be determined, by holder and reason.'),
+  tokenHandlesUnknownLogon: metric(
+    'token_handles_unknown_logon_session',
+    'gauge',
+    ['process'],
+    'Token handles whose logon session LSA does not describe (not enumerated, or its data could not be read), by holder image name. Possible zombies that cannot be classified.',
+  ),
+  unknownLogonSessions: metric('unknown_logon_sessions', 'gauge', [], 'Distinct logon sessions held through token handles that LSA does not describe.'),
   collectorSuccess: metric('collector_success', 'gauge', ['collector'], '1 when the collector succeeded in the last collection, 0 otherwise.'),
   collectorTimeout: metric('collector_timeout', 'gauge', ['collector'], '1 when the collector ran past the scrape budget in the last collection.'),
   collectorDuration: metric('collector_duration_seconds', 'gauge', ['collector'], 'Duration of the collector in the last collection.'),

@@ -14,7 +14,12 @@ const logonId = z.string().regex(LOGON_ID_PATTERN, 'must look like 00000000:0017
 const isoTime = z.iso.datetime({ offset: true });
 const nonNegativeInt = z.number().int().nonnegative();
 
-export const UNRESOLVED_REASONS = ['access_denied', 'protected_process', 'gone', 'query_failed'] as const;
+/**
+ * Why a token handle's logon session is unknown: the holder refused access, is a protected process, the
+ * handle or holder was gone, the query failed, or the agent did not open the holder on purpose (lsass and
+ * other protected processes, see docs/security.md).
+ */
+export const UNRESOLVED_REASONS = ['access_denied', 'protected_process', 'gone', 'query_failed', 'skipped'] as const;
 export type UnresolvedReason = (typeof UNRESOLVED_REASONS)[number];
 
 export const wtsSessionSchema = z.strictObject({
@@ -92,6 +97,11 @@ export const snapshotSchema = z.strictObject({
   source: z.string().min(1),
   collectedAt: isoTime,
   wtsSessions: z.array(wtsSessionSchema).nullable(),
+  /**
+   * False when WTS could only be enumerated without user names (WTSEnumerateSessionsW, the fallback):
+   * an empty `user` then means "unknown", not "nobody". Absent in older snapshots: true.
+   */
+  wtsUserNamesKnown: z.boolean().optional(),
   logonSessions: z.array(logonSessionSchema).nullable(),
   processes: z.array(processSchema).nullable(),
   tokenHandles: z.array(tokenHandleSchema).nullable(),

@@ -49,6 +49,11 @@ export function renderTextReport(a: HostAnalysis): string {
     let unresolved = 0;
     for (const c of a.tokens.byImage.values()) for (const n of c.unresolved.values()) unresolved += n;
     out.push(`Token handles: ${a.tokens.total} (${a.tokens.leaked} leaked, ${unresolved} unresolved, ${a.tokens.resolvedThroughSharedObject} attributed through shared token objects)`);
+    if (a.tokens.undescribedLogonIds) {
+      let handles = 0;
+      for (const c of a.tokens.byImage.values()) handles += c.undescribed;
+      out.push(`Unknown logon sessions: ${a.tokens.undescribedLogonIds}, held by ${handles} token handle(s): LSA does not describe them, so they cannot be told zombie or not (see the runbook)`);
+    }
   }
   if (a.pendingCandidates > 0) {
     out.push(`Note: ${a.pendingCandidates} logon session(s) look orphaned but have not stayed so for the grace period yet (--zombie.grace-period=0s lists them now).`);
@@ -73,8 +78,9 @@ export function renderJsonReport(a: HostAnalysis): string {
         total: a.tokens.total,
         leaked: a.tokens.leaked,
         resolvedThroughSharedObject: a.tokens.resolvedThroughSharedObject,
+        unknownLogonSessions: a.tokens.undescribedLogonIds,
         byProcess: Object.fromEntries(
-          [...a.tokens.byImage].map(([image, c]) => [processLabel(image), { total: c.total, leaked: c.leaked, unresolved: Object.fromEntries(c.unresolved) }]),
+          [...a.tokens.byImage].map(([image, c]) => [processLabel(image), { total: c.total, leaked: c.leaked, unknownLogonSession: c.undescribed, unresolved: Object.fromEntries(c.unresolved) }]),
         ),
       }
     : null;

@@ -163,10 +163,10 @@ describe('console session reused by another user', () => {
     return b.build(at);
   }
 
-  it("counts alice's lingering logon as a zombie pinning session 1, not bob's", () => {
+  it("counts alice's lingering logon as a zombie, not bob's; it pins nothing, since bob's live session has the id", () => {
     const a = observe(build, [0, 10]);
     expect(a.zombies?.map((z) => [z.logon.user, z.reason])).toEqual([['alice', 'session_reused']]);
-    expect(a.pinnedSessionIds).toEqual([1]);
+    expect(a.pinnedSessionIds).toEqual([]);
     expect(a.tokens?.byImage.get('svchost.exe')?.leaked).toBe(2);
   });
 
@@ -205,7 +205,8 @@ describe('DWM and UMFD virtual accounts', () => {
     );
     // UMFD-2 has no process but no newer UMFD-2 replaced it and session 2 exists: not a zombie.
     expect(found).toHaveLength(3);
-    expect(a.pinnedSessionIds).toEqual([2, 3]);
+    // Session 2 was recreated (its DWM replaced): the id is in use again, only the vanished session 3 is pinned.
+    expect(a.pinnedSessionIds).toEqual([3]);
   });
 });
 
