@@ -49,7 +49,7 @@ describe('snapshot files', () => {
 
   it('refuses a logon session listed twice (it would be counted twice)', () => {
     const snapshot = articleHost().build();
-    snapshot.logonSessions!.push({ ...snapshot.logonSessions![1] });
+    snapshot.logonSessions!.push({ ...snapshot.logonSessions![1]! });
     const e = errorOf(() => parseSnapshotText('d.json', serializeSnapshot(snapshot)));
     expect(e.message).toMatch(/^d\.json:\d+: logonSessions\[8\]\.logonId: logonId 00000000:\w+ appears twice$/);
   });

@@ -56,6 +56,7 @@ export class FileSource implements SnapshotSource {
 
   async collect(_context: CollectContext): Promise<Snapshot> {
     const snapshot = this.snapshots[this.index];
+    if (!snapshot) throw new UsageError('E_SNAPSHOT_READ', `${this.description}: no snapshot to replay`);
     if (this.index < this.snapshots.length - 1) this.index += 1;
     else if (this.loop) this.index = 0;
     return snapshot;
