@@ -41,6 +41,14 @@ function endOfString(text: string, start: number): number {
   return -1;
 }
 
+/** How much of `true`, `false` or `null` starts at `start`: a broken one is reported where it breaks. */
+function keywordPrefixLength(text: string, start: number): number {
+  const word = ['true', 'false', 'null'].find((w) => w[0] === text[start]) ?? '';
+  let length = 0;
+  while (length < word.length && text[start + length] === word[length]) length += 1;
+  return length;
+}
+
 /**
  * Walks a JSON text token by token without building anything, keeping only the chain of open objects
  * and arrays, so a 100 MB text costs no memory beyond itself. Returns the offset of the value at `target`
@@ -91,7 +99,7 @@ function walkJson(text: string, target: readonly (string | number)[] | null): { 
       } else {
         SCALAR.lastIndex = i;
         const scalar = SCALAR.exec(text);
-        if (!scalar) return result(i);
+        if (!scalar) return result(i + keywordPrefixLength(text, i));
         i += scalar[0].length;
         expect = 'after';
       }
@@ -159,7 +167,10 @@ export function lineAndColumn(text: string, offset: number): { line: number; col
 
 /** Control characters and line separators written as JSON escapes, so a message stays one line. */
 export function oneLine(text: string): string {
-  return text.replace(/[\u0000-\u001f\u2028\u2029]/g, (c) => JSON.stringify(c).slice(1, -1));
+  return text.replace(/[\u0000-\u001f\u2028\u2029]/g, (c) => {
+    const escaped = JSON.stringify(c).slice(1, -1); // JSON.stringify leaves U+2028 and U+2029 as they are
+    return escaped === c ? `\\u${c.charCodeAt(0).toString(16)}` : escaped;
+  });
 }
 
 /**
@@ -175,7 +186,7 @@ export function jsonSyntaxError(text: string, error: unknown): { line: number | 
   else if (message.startsWith('Unexpected end of JSON input')) offset = text.length;
   else offset = tryWalkJson(text, null).errorOffset;
   // The excerpt V8 quotes may hold line breaks and is no help once the line is known.
-  const problem = (position ? message.slice(0, position.index) : message).replace(/, ".*" is not valid JSON$/s, '');
+  const problem = (position ? message.slice(0, position.index) : message).replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '');
   const at = offset === null ? null : lineAndColumn(text, offset);
   return { line: at?.line ?? null, col: at?.col ?? null, problem: oneLine(problem) };
 }
