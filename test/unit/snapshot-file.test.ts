@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
@@ -93,6 +94,17 @@ describe('snapshot files', () => {
     await expect(readSnapshotFile('/nonexistent/snap.json')).rejects.toThrow('/nonexistent/snap.json: cannot read snapshot: no such file');
     const dir = tempDir('dir');
     await expect(readSnapshotFile(dir)).rejects.toThrow(`${dir}: cannot read snapshot: is a directory`);
+  });
+
+  it.skipIf(process.platform === 'win32')('refuses a socket rather than reading it', async () => {
+    const path = join(tempDir('sock'), 'snapshot.json');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    try {
+      await expect(readSnapshotFile(path)).rejects.toThrow(`${path}: cannot read snapshot: is a socket, not a regular file`);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it.skipIf(process.platform === 'win32')('refuses a device rather than reading it', async () => {

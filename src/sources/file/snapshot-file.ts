@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { z } from 'zod';
@@ -26,7 +26,7 @@ function describeIssue(file: string, text: string, error: z.ZodError): string {
   const firstKey = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
   const line = jsonLineOfPath(text, firstKey === undefined ? issue.path : [...issue.path, firstKey]);
   const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
-  return `${file}${line ? `:${line}` : ''}: ${formatPath(issue.path)}: ${problem}${more}`;
+  return `${file}${line ? `:${line}` : ''}: ${formatPath(issue.path)}: ${oneLine(problem)}${more}`;
 }
 
 /** Validates text as a snapshot; `file` names it in messages. */
@@ -47,7 +47,7 @@ export function parseSnapshotText(file: string, text: string): Snapshot {
 }
 
 /** What a path is when it is not a regular file, for the message refusing it. */
-function kindOf(info: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+function kindOf(info: Stats): string {
   if (info.isDirectory()) return 'is a directory';
   if (info.isFIFO()) return 'is a FIFO (named pipe), not a regular file';
   if (info.isSocket()) return 'is a socket, not a regular file';
