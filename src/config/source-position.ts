@@ -41,6 +41,23 @@ function endOfString(text: string, start: number): number {
   return -1;
 }
 
+/** Offset just past the object or array opening at `start` in a valid text, or -1 when it never ends. */
+function endOfContainer(text: string, start: number): number {
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x22) {
+      i = endOfString(text, i) - 1;
+      if (i < 0) return -1;
+    } else if (code === 0x7b || code === 0x5b) {
+      depth += 1;
+    } else if ((code === 0x7d || code === 0x5d) && --depth === 0) {
+      return i + 1;
+    }
+  }
+  return -1;
+}
+
 /** How much of `true`, `false` or `null` starts at `start`: a broken one is reported where it breaks. */
 function keywordPrefixLength(text: string, start: number): number {
   const word = ['true', 'false', 'null'].find((w) => w[0] === text[start]) ?? '';
@@ -85,6 +102,12 @@ function walkJson(text: string, target: readonly (string | number)[] | null): { 
       if (target && onPath === levels.length) {
         pathOffset = i;
         if (levels.length === target.length) return result(null);
+      } else if (target && (c === '{' || c === '[')) {
+        // Off the path in a text JSON.parse accepted: only its end matters.
+        i = endOfContainer(text, i);
+        if (i === -1) return result(text.length);
+        expect = 'after';
+        continue;
       }
       if (c === '{' || c === '[') {
         const opened: Level = { array: c === '[', key: null };
