@@ -68,10 +68,11 @@ function keywordPrefixLength(text: string, start: number): number {
 
 /**
  * Walks a JSON text token by token without building anything, keeping only the chain of open objects
- * and arrays, so a 100 MB text costs no memory beyond itself. Returns the offset of the value at `target`
- * if one is given (or of the deepest part of it that is there: a missing key is reported at its object), stopping as
- * soon as it is reached, and the offset of the first syntax error. Strings are skipped, not checked
- * (JSON.parse reports their errors with a position); a repeated key is found at its first occurrence.
+ * and arrays, so a 100 MB text costs no memory beyond itself. With a `target` path it returns the offset
+ * of the value there (or of the deepest part of the path that is there: a missing key is reported at
+ * its object) and stops as soon as it is reached; without one, the offset of the first syntax error.
+ * Strings are skipped, not checked (JSON.parse reports their errors with a position); a repeated key is
+ * found at its first occurrence.
  */
 function walkJson(text: string, target: readonly (string | number)[] | null): { pathOffset: number | null; errorOffset: number | null } {
   const levels: Level[] = [];
