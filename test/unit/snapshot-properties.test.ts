@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsonLineOfPath, jsonSyntaxError } from '../../src/config/source-position.js';
@@ -15,7 +17,8 @@ import {
   type TokenHandle,
   type WtsSession,
 } from '../../src/model/snapshot.js';
-import { parseSnapshotText, serializeSnapshot } from '../../src/sources/file/snapshot-file.js';
+import { parseSnapshotText, readSnapshotFile, serializeSnapshot } from '../../src/sources/file/snapshot-file.js';
+import { tempDir } from '../fixtures/temp-dir.js';
 
 /**
  * Property tests of the snapshot loader. The arbitraries follow src/model/snapshot.ts field by field
@@ -23,7 +26,7 @@ import { parseSnapshotText, serializeSnapshot } from '../../src/sources/file/sna
  */
 
 // PROPERTY_RUNS=5000 for a longer hunt; the default keeps the suite fast.
-const RUNS = { numRuns: Number(process.env.PROPERTY_RUNS ?? 150) };
+const RUNS = { numRuns: Number(process.env.PROPERTY_RUNS ?? 100) };
 
 // --- valid snapshots -------------------------------------------------------------------------------
 
@@ -223,6 +226,34 @@ describe('snapshot loader properties', () => {
         if ('error' in result && !result.error.message.includes('schemaVersion')) reportedLine(result.error.message, input);
       }),
       RUNS,
+    );
+  });
+});
+
+describe('snapshot file reading properties', () => {
+  it('any bytes in a file (invalid UTF-8, a BOM, a snapshot with bytes appended) are a snapshot or a one-line UsageError', async () => {
+    const dir = tempDir('bytes');
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: 64 }),
+      fc.tuple(snapshot, fc.uint8Array({ minLength: 1, maxLength: 8 })).map(([s, tail]) => Buffer.concat([Buffer.from(serializeSnapshot(s)), tail])),
+      snapshot.map((s) => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(serializeSnapshot(s))])),
+    );
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(bytes, async (content) => {
+        const path = join(dir, `${n++}.json`);
+        writeFileSync(path, content);
+        const outcome = await readSnapshotFile(path).then(
+          () => null,
+          (error: unknown) => error,
+        );
+        if (outcome === null) return;
+        expect(outcome).toBeInstanceOf(UsageError);
+        expect(['E_SNAPSHOT_INVALID', 'E_SNAPSHOT_READ']).toContain((outcome as UsageError).code);
+        expect((outcome as UsageError).message).not.toMatch(/[\u0000-\u001f\u2028\u2029]/);
+        expect((outcome as UsageError).message.startsWith(`${path}:`)).toBe(true);
+      }),
+      { numRuns: 60 },
     );
   });
 });
