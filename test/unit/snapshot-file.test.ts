@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
@@ -59,12 +60,58 @@ describe('snapshot files', () => {
     expect(errorOf(() => parseSnapshotText('s.json', text)).message).toMatch(/^s\.json:3:\d+: not valid JSON \(/);
   });
 
+  it('gives the line of a token JSON.parse does not place, of a cut and of text after the end', () => {
+    expect(errorOf(() => parseSnapshotText('t.json', '{\n  "schemaVersion": 1,\n  "host": x\n}')).message).toBe("t.json:3:11: not valid JSON (Unexpected token 'x')");
+    expect(errorOf(() => parseSnapshotText('t.json', '{\n  "schemaVersion": 1,\n  "host": fals\n}')).message).toBe("t.json:3:15: not valid JSON (Unexpected token '\\n')");
+    const cut = valid.slice(0, valid.indexOf('"tokenHandles"') + 30);
+    expect(errorOf(() => parseSnapshotText('t.json', cut)).message).toMatch(new RegExp(`^t\\.json:${cut.split('\n').length}:\\d+: not valid JSON \\(`));
+    expect(errorOf(() => parseSnapshotText('t.json', `${valid}\n]`)).message).toBe(`t.json:${valid.split('\n').length + 1}:1: not valid JSON (Unexpected non-whitespace character after JSON)`);
+  });
+
+  it('reports a missing key at the line of its object', () => {
+    const text = valid.replace('"image": "CtxSvcHost.exe",', '');
+    const line = text.split('\n').findIndex((l) => l.includes('"pid": 800,')) - 1 + 1;
+    expect(errorOf(() => parseSnapshotText('m.json', text)).message).toBe(`m.json:${line}: processes[13].image: expected string`);
+  });
+
+  it('keeps the message on one line whatever the file holds', () => {
+    const text = valid.replace('"host": "rds-article",', '"host": "rds-article", "ho\\nst\\u2028": 1,');
+    expect(errorOf(() => parseSnapshotText('k.json', text)).message).toBe('k.json:3: (top level): unknown key "ho\\nst\\u2028"');
+  });
+
+  it('survives nesting too deep for a recursive parser', () => {
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    expect(errorOf(() => parseSnapshotText('d.json', deep)).message).toBe('d.json:1: (top level): expected object');
+    const deepInside = `{"schemaVersion": 1, "host": ${'['.repeat(200_000)}${']'.repeat(200_000)}}`;
+    expect(errorOf(() => parseSnapshotText('d.json', deepInside)).message).toMatch(/^d\.json:1: host: expected string/);
+  });
+
   it('refuses another schema version by name', () => {
     expect(errorOf(() => parseSnapshotText('v.json', '{"schemaVersion": 2}')).message).toBe('v.json: schemaVersion 2 is not supported (this build reads 1)');
   });
 
   it('says when a file cannot be read', async () => {
     await expect(readSnapshotFile('/nonexistent/snap.json')).rejects.toThrow('/nonexistent/snap.json: cannot read snapshot: no such file');
+    const dir = tempDir('dir');
+    await expect(readSnapshotFile(dir)).rejects.toThrow(`${dir}: cannot read snapshot: is a directory`);
+  });
+
+  it.skipIf(process.platform === 'win32')('refuses a socket rather than reading it', async () => {
+    const path = join(tempDir('sock'), 'snapshot.json');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    try {
+      await expect(readSnapshotFile(path)).rejects.toThrow(`${path}: cannot read snapshot: is a socket, not a regular file`);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it.skipIf(process.platform === 'win32')('refuses a device rather than reading it', async () => {
+    const e = await readSnapshotFile('/dev/null').catch((error: unknown) => error);
+    expect(e).toBeInstanceOf(UsageError);
+    expect((e as UsageError).code).toBe('E_SNAPSHOT_READ');
+    expect((e as UsageError).message).toBe('/dev/null: cannot read snapshot: is a device, not a regular file');
   });
 });
 

@@ -1,9 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { type z } from 'zod';
 import { UsageError, errorMessage } from '../../errors.js';
 import { snapshotSchema, SNAPSHOT_SCHEMA_VERSION, type Snapshot } from '../../model/snapshot.js';
-import { formatPath, lineOfPath, syntaxErrorPosition } from '../../text/source-position.js';
+import { formatPath, jsonLineOfPath, jsonSyntaxError, oneLine } from '../../text/source-position.js';
 
 /** Describes the first problem of a zod error in one line, with the file and line. */
 function describeIssue(file: string, text: string, error: z.ZodError): string {
@@ -13,7 +14,7 @@ function describeIssue(file: string, text: string, error: z.ZodError): string {
   if (issue.code === 'invalid_type') {
     problem = `expected ${issue.expected}`;
   } else if (issue.code === 'unrecognized_keys') {
-    problem = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    problem = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => oneLine(JSON.stringify(k))).join(', ')}`;
   } else if (issue.code === 'too_small' && issue.origin === 'number') {
     problem = `must be ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}`;
   } else if (issue.code === 'too_small' && issue.origin === 'string') {
@@ -22,9 +23,10 @@ function describeIssue(file: string, text: string, error: z.ZodError): string {
     problem = `must be one of ${issue.values.map(String).join(', ')}`;
   }
   // An unknown key is reported at its own line, not at the object holding it.
-  const line = lineOfPath(text, issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path);
+  const firstKey = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+  const line = jsonLineOfPath(text, firstKey === undefined ? issue.path : [...issue.path, firstKey]);
   const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
-  return `${file}${line ? `:${line}` : ''}: ${formatPath(issue.path)}: ${problem}${more}`;
+  return `${file}${line ? `:${line}` : ''}: ${formatPath(issue.path)}: ${oneLine(problem)}${more}`;
 }
 
 /** Validates text as a snapshot; `file` names it in messages. */
@@ -33,9 +35,8 @@ export function parseSnapshotText(file: string, text: string): Snapshot {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    const pos = syntaxErrorPosition(text);
-    const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
-    throw new UsageError('E_SNAPSHOT_INVALID', `${where}: not valid JSON${pos ? ` (${pos.message})` : ` (${errorMessage(error)})`}`);
+    const { line, col, problem } = jsonSyntaxError(text, error);
+    throw new UsageError('E_SNAPSHOT_INVALID', `${line === null ? file : `${file}:${line}:${col}`}: not valid JSON (${problem})`);
   }
   if (data && typeof data === 'object' && 'schemaVersion' in data && data.schemaVersion !== SNAPSHOT_SCHEMA_VERSION) {
     throw new UsageError('E_SNAPSHOT_INVALID', `${file}: schemaVersion ${JSON.stringify(data.schemaVersion)} is not supported (this build reads ${SNAPSHOT_SCHEMA_VERSION})`);
@@ -45,14 +46,46 @@ export function parseSnapshotText(file: string, text: string): Snapshot {
   return parsed.data;
 }
 
+/** What a path is when it is not a regular file, for the message refusing it. */
+function kindOf(info: Stats): string {
+  if (info.isDirectory()) return 'is a directory';
+  if (info.isFIFO()) return 'is a FIFO (named pipe), not a regular file';
+  if (info.isSocket()) return 'is a socket, not a regular file';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'is a device, not a regular file';
+  return 'is not a regular file';
+}
+
+function readError(path: string, error: unknown): UsageError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason =
+    code === 'ENOENT' ? 'no such file'
+    : code === 'EISDIR' ? 'is a directory'
+    : code === 'EACCES' ? 'permission denied'
+    : code === 'ENXIO' ? 'is a socket, not a regular file'
+    : oneLine(errorMessage(error));
+  return new UsageError('E_SNAPSHOT_READ', `${path}: cannot read snapshot: ${reason}`);
+}
+
+// Non-blocking, so opening a FIFO returns at once instead of waiting for a writer (Windows has no such flag).
+const OPEN_FLAGS = constants.O_RDONLY | (process.platform === 'win32' ? 0 : constants.O_NONBLOCK);
+
+/** Reads and validates one snapshot file; anything but a regular file (FIFO, socket, device) is refused. */
 export async function readSnapshotFile(path: string): Promise<Snapshot> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, OPEN_FLAGS);
+  } catch (error) {
+    throw readError(path, error);
+  }
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    const info = await handle.stat();
+    if (!info.isFile()) throw new UsageError('E_SNAPSHOT_READ', `${path}: cannot read snapshot: ${kindOf(info)}`);
+    text = await handle.readFile('utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : errorMessage(error);
-    throw new UsageError('E_SNAPSHOT_READ', `${path}: cannot read snapshot: ${reason}`);
+    throw error instanceof UsageError ? error : readError(path, error);
+  } finally {
+    await handle.close();
   }
   return parseSnapshotText(path.includes('/') || path.includes('\\') ? path : basename(path), text.replace(/^\uFEFF/, ''));
 }
