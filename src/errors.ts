@@ -11,7 +11,9 @@ export type ErrorCode =
   | 'E_LISTEN'
   | 'E_NATIVE_DECODE'
   | 'E_NATIVE_CALL'
-  | 'E_COLLECTOR_TIMEOUT';
+  | 'E_COLLECTOR_TIMEOUT'
+  | 'E_CAPTURE_READ'
+  | 'E_CAPTURE_UNRECOGNISED';
 
 export class RdsLeakError extends Error {
   readonly code: ErrorCode;
@@ -27,7 +29,7 @@ export class RdsLeakError extends Error {
 
 /** A mistake of the user (flag, config file, input file): exit code 2, one line, no stack. */
 export class UsageError extends RdsLeakError {
-  constructor(code: Extract<ErrorCode, 'E_USAGE' | 'E_CONFIG' | 'E_SNAPSHOT_INVALID' | 'E_SNAPSHOT_READ' | 'E_SOURCE_UNAVAILABLE'>, message: string, options: { cause?: unknown } = {}) {
+  constructor(code: Extract<ErrorCode, 'E_USAGE' | 'E_CONFIG' | 'E_SNAPSHOT_INVALID' | 'E_SNAPSHOT_READ' | 'E_SOURCE_UNAVAILABLE' | 'E_CAPTURE_READ' | 'E_CAPTURE_UNRECOGNISED'>, message: string, options: { cause?: unknown } = {}) {
     super(code, message, { ...options, exitCode: 2 });
     this.name = 'UsageError';
   }

@@ -1,0 +1,62 @@
+import { CAPTURE_TOOLS, type Capture, type CaptureTool } from './capture-types.js';
+import { parseHandle } from './handle-parser.js';
+import { parseKlistSessions } from './klist-parser.js';
+import { parseLogonSessions } from './logonsessions-parser.js';
+import { parseQuser } from './quser-parser.js';
+import { parseQwinsta } from './qwinsta-parser.js';
+import { readHeader } from './session-table.js';
+import { captureLines } from './text-decoding.js';
+
+/** Lines only one tool prints. */
+const SIGNATURES: Readonly<Record<'logonsessions' | 'handle' | 'klist', readonly RegExp[]>> = {
+  logonsessions: [/^LogonSessions v\d/i, /^\s*\[\d+\]\s+Logon session\s+[0-9a-f]{1,8}:[0-9a-f]{1,8}:?$/i],
+  handle: [
+    /^(?:Nt)?handle v\d/i,
+    /\spid:\s*\d+\s+type:\s*\S/,
+    /^\S.*\spid:\s*\d+(?:\s|$)/,
+    /^Handle type summary:$/i,
+    /^"?Process"?\s*,\s*"?PID"?\s*,/i,
+    /^No matching handles found/i,
+  ],
+  klist: [/^\s*\[\d+\]\s+\S+\s+\d+\s+(?:0x)?[0-9a-f]{1,8}:0x[0-9a-f]{1,8}\s/i],
+};
+
+/** The tools whose output this text could be, by lines only they print (a header, a banner, a record). */
+export function detectTools(text: string): CaptureTool[] {
+  const found = new Set<CaptureTool>();
+  for (const line of captureLines(text)) {
+    for (const [tool, patterns] of Object.entries(SIGNATURES) as [CaptureTool, readonly RegExp[]][]) {
+      if (!found.has(tool) && patterns.some((re) => re.test(line))) found.add(tool);
+    }
+    if (/^No User exists for\b/i.test(line.trim())) found.add('quser');
+    const header = /\d/.test(line) ? null : readHeader(line);
+    if (header) found.add(header.kind);
+  }
+  return CAPTURE_TOOLS.filter((t) => found.has(t));
+}
+
+export function parseAs(tool: CaptureTool, text: string): Capture {
+  switch (tool) {
+    case 'logonsessions':
+      return parseLogonSessions(text);
+    case 'handle':
+      return parseHandle(text);
+    case 'qwinsta':
+      return parseQwinsta(text);
+    case 'quser':
+      return parseQuser(text);
+    case 'klist':
+      return parseKlistSessions(text);
+  }
+}
+
+/** The tool a file name announces (`logonsessions-p.txt`, `query_user.txt`), or null. */
+export function toolClaimedByName(fileName: string): CaptureTool | null {
+  const name = fileName.toLowerCase().replace(/^.*[\\/]/, '');
+  if (name.includes('logonsessions')) return 'logonsessions';
+  if (/query[-_ .]?session|qwinsta/.test(name)) return 'qwinsta';
+  if (/query[-_ .]?user|quser/.test(name)) return 'quser';
+  if (name.includes('klist')) return 'klist';
+  if (name.includes('handle')) return 'handle';
+  return null;
+}
