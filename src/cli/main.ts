@@ -6,6 +6,8 @@ import { parseOptions, type Options } from '../config/options.js';
 import { RdsLeakError, errorMessage } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { renderJsonReport, renderTextReport, reportExitCode, REPORT_EXIT } from '../report/report.js';
+import { runAnalyze } from '../captures/analyze-command.js';
+import { buildAnalysisRegistry } from '../metrics/analysis-metrics.js';
 import { FileSource } from '../sources/file/file-source.js';
 import { serializeSnapshot } from '../sources/file/snapshot-file.js';
 import { VERSION } from '../version.js';
@@ -56,7 +58,11 @@ async function reportCommand(options: Options, logger: Logger, io: Io): Promise<
       }
     }
     if (!result) return REPORT_EXIT.error;
-    io.stdout.write(options.reportFormat === 'json' ? renderJsonReport(result.analysis) : renderTextReport(result.analysis));
+    if (options.reportFormat === 'prom') {
+      io.stdout.write(await buildAnalysisRegistry(result.analysis, { zombieInfoLimit: options.zombieInfoLimit, includeUserNames: options.includeUserNames }).metrics());
+    } else {
+      io.stdout.write(options.reportFormat === 'json' ? renderJsonReport(result.analysis) : renderTextReport(result.analysis));
+    }
     return reportExitCode(result.analysis);
   } finally {
     await source.close();
@@ -89,6 +95,11 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
         return await snapshotCommand(options, logger, io);
       case 'report':
         return await reportCommand(options, logger, io);
+      case 'analyze':
+        return await runAnalyze(options.analyzeFiles, options.reportFormat, io, {
+          zombieLogonTypes: new Set(options.zombieLogonTypes),
+          includeUserNames: options.includeUserNames,
+        });
       case 'serve': {
         const server = await startServer(options, logger);
         const stop = (signal: string) => {

@@ -19,7 +19,7 @@ export interface FlagDefinition {
   readonly commands?: readonly string[];
 }
 
-export const COMMANDS = ['serve', 'snapshot', 'report'] as const;
+export const COMMANDS = ['serve', 'snapshot', 'report', 'analyze'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export const FLAGS: readonly FlagDefinition[] = [
@@ -42,13 +42,13 @@ export const FLAGS: readonly FlagDefinition[] = [
   { name: 'simulate.leak-share', kind: 'number', help: 'Probability (0..1) that a service token handle leaks at logoff.', defaultText: 'profile: healthy 0, leaky 0.08' },
   { name: 'zombie.grace-period', kind: 'duration', help: 'How long a logon session must stay orphaned before it counts as a zombie.', defaultText: '5m' },
   { name: 'zombie.logon-types', kind: 'list', choices: LOGON_TYPE_NAMES, help: 'Comma-separated logon types that can become zombies.', defaultText: 'interactive,remote_interactive,cached_interactive,cached_remote_interactive' },
-  { name: 'metrics.zombie-info-limit', kind: 'integer', help: 'At most this many rdsleak_zombie_logon_session_info series.', defaultText: '100', commands: ['serve'] },
-  { name: 'metrics.include-user-names', kind: 'boolean', help: 'Add user and domain labels to rdsleak_zombie_logon_session_info (privacy: off by default).', defaultText: 'false', commands: ['serve'] },
+  { name: 'metrics.zombie-info-limit', kind: 'integer', help: 'At most this many rdsleak_zombie_logon_session_info series.', defaultText: '100', commands: ['serve', 'report'] },
+  { name: 'metrics.include-user-names', kind: 'boolean', help: 'Add user and domain labels to rdsleak_zombie_logon_session_info (privacy: off by default).', defaultText: 'false', commands: ['serve', 'report', 'analyze'] },
   { name: 'collection.min-interval', kind: 'duration', help: 'Serve the previous collection to scrapes that come sooner than this.', defaultText: '0s', commands: ['serve'] },
   { name: 'collection.timeout', kind: 'duration', help: 'Collection budget when the scrape sends no X-Prometheus-Scrape-Timeout-Seconds header.', defaultText: '30s' },
   { name: 'scrape.timeout-margin', kind: 'duration', help: 'Subtracted from the scrape timeout header to leave time for the response.', defaultText: '500ms', commands: ['serve'] },
   { name: 'windows.concurrency', kind: 'integer', help: 'Holder processes opened in parallel by the Windows source.', defaultText: '4' },
-  { name: 'report.format', kind: 'enum', choices: ['text', 'json'], help: 'Output of the report command.', defaultText: 'text', commands: ['report'] },
+  { name: 'report.format', kind: 'enum', choices: ['text', 'json', 'prom'], help: 'Output of the report and analyze commands (prom: the metrics /metrics would show).', defaultText: 'text', commands: ['report', 'analyze'] },
   { name: 'help', kind: 'boolean', help: 'Show this help.' },
   { name: 'version', kind: 'boolean', help: 'Show the version.' },
 ];

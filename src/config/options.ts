@@ -45,7 +45,9 @@ export interface Options {
   readonly collectionTimeoutMs: number;
   readonly timeoutMarginMs: number;
   readonly windowsConcurrency: number;
-  readonly reportFormat: 'text' | 'json';
+  readonly reportFormat: 'text' | 'json' | 'prom';
+  /** `analyze FILE...`: the tool output files. */
+  readonly analyzeFiles: readonly string[];
 }
 
 type RawValue = string | boolean | string[];
@@ -84,7 +86,7 @@ function normaliseBooleans(argv: readonly string[]): { args: string[]; negated: 
   return { args, negated };
 }
 
-function readCommandLine(argv: readonly string[]): { command: Command; raw: Map<string, Raw> } {
+function readCommandLine(argv: readonly string[]): { command: Command; raw: Map<string, Raw>; files: string[] } {
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {};
   for (const f of FLAGS) options[f.name] = f.kind === 'boolean' ? { type: 'boolean' } : { type: 'string', multiple: f.kind === 'paths' };
   const { args, negated } = normaliseBooleans(argv);
@@ -104,13 +106,13 @@ function readCommandLine(argv: readonly string[]): { command: Command; raw: Map<
   }
   const [command = 'serve', ...extra] = parsed.positionals;
   if (!(COMMANDS as readonly string[]).includes(command)) throw usage(`unknown command "${command}" (expected ${COMMANDS.join(', ')})`);
-  if (extra.length > 0) throw usage(`unexpected argument "${extra[0]}"`);
+  if (extra.length > 0 && command !== 'analyze') throw usage(`unexpected argument "${extra[0]}"`);
   const raw = new Map<string, Raw>();
   for (const [name, value] of Object.entries(parsed.values)) {
     if (value !== undefined) raw.set(name, { value: value as RawValue, origin: `--${name}` });
   }
   for (const name of negated) raw.set(name, { value: false, origin: `--${name}` });
-  return { command: command as Command, raw };
+  return { command: command as Command, raw, files: command === 'analyze' ? extra : [] };
 }
 
 function readConfigFile(path: string): Map<string, Raw> {
@@ -252,7 +254,7 @@ class Converter {
 
 /** Command line (and config file) -> validated options. Throws UsageError (exit 2) with one clear line. */
 export function parseOptions(argv: readonly string[], platform: NodeJS.Platform = process.platform): Options {
-  const { command, raw: cli } = readCommandLine(argv);
+  const { command, raw: cli, files } = readCommandLine(argv);
   const configPath = cli.get('config.file')?.value;
   const raw = typeof configPath === 'string' ? new Map([...readConfigFile(configPath), ...cli]) : cli;
   const c = new Converter(raw);
@@ -296,5 +298,6 @@ export function parseOptions(argv: readonly string[], platform: NodeJS.Platform 
     timeoutMarginMs: c.duration('scrape.timeout-margin', 500),
     windowsConcurrency: c.number('windows.concurrency', 4, (n) => n >= 1 && n <= 64, 'an integer between 1 and 64', true),
     reportFormat: c.enumOf('report.format', 'text'),
+    analyzeFiles: files,
   };
 }
