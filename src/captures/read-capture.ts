@@ -1,13 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError, errorMessage } from '../errors.js';
 import { recordCount, TOOL_DESCRIPTIONS, type Capture, type CaptureTool } from './capture-types.js';
-import { decodeCapture } from './text-decoding.js';
+import { accentedLetters, decodeCapture } from './text-decoding.js';
 import { detectTools, parseAs, toolClaimedByName } from './tool-detector.js';
 
 export interface ReadCapture {
   readonly file: string;
   readonly encoding: string;
   readonly capture: Capture;
+}
+
+/** Most records, then fewest unknown lines, then the code page that gives real letters. */
+function isBetter(a: Capture, aText: string, b: ReadCapture & { text: string }): boolean {
+  const [ra, rb] = [recordCount(a), recordCount(b.capture)];
+  if (ra !== rb) return ra > rb;
+  if (badness(a) !== badness(b.capture)) return badness(a) < badness(b.capture);
+  return accentedLetters(aText) > accentedLetters(b.text);
 }
 
 /** Larger than any handle.exe dump of a real host (tens of MB), small enough to read at once. */
@@ -27,18 +35,14 @@ function badness(c: Capture): number {
  */
 export function readCaptureBytes(file: string, bytes: Uint8Array): ReadCapture {
   const claimed = toolClaimedByName(file);
-  let best: ReadCapture | null = null;
+  let best: (ReadCapture & { text: string }) | null = null;
   const seen = new Set<CaptureTool>();
   for (const decoded of decodeCapture(bytes)) {
     for (const tool of detectTools(decoded.text)) {
       seen.add(tool);
       if (claimed && tool !== claimed) continue;
       const capture = parseAs(tool, decoded.text);
-      const better =
-        !best ||
-        recordCount(capture) > recordCount(best.capture) ||
-        (recordCount(capture) === recordCount(best.capture) && badness(capture) < badness(best.capture));
-      if (better) best = { file, encoding: decoded.encoding, capture };
+      if (!best || isBetter(capture, decoded.text, best)) best = { file, encoding: decoded.encoding, capture, text: decoded.text };
     }
   }
   if (!best) {
@@ -56,7 +60,7 @@ export function readCaptureBytes(file: string, bytes: Uint8Array): ReadCapture {
       `${file}: looks like ${TOOL_DESCRIPTIONS[c.tool]} but no record could be read (${c.unknownLines.length} unknown line${c.unknownLines.length > 1 ? 's' : ''}, the first at line ${first})`,
     );
   }
-  return best;
+  return { file, encoding: best.encoding, capture: best.capture };
 }
 
 export async function readCaptureFile(path: string): Promise<ReadCapture> {

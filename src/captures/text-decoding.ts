@@ -52,3 +52,14 @@ export function decodeCapture(bytes: Uint8Array): DecodedText[] {
 export function captureLines(text: string): string[] {
   return text.split(/\r*\n|\r/).map((line) => line.replace(/\0/g, '').replace(/\s+$/, ''));
 }
+
+/**
+ * Accented letters of the languages `analyze` reads: a reading in the wrong code page turns them into
+ * symbols. (Í, Ó and Ú are left out: they are what é, à and Ö become when read in the other code page.)
+ */
+const COMMON_ACCENTED = /[äöüÄÖÜßéèêëàâçñíóúìòùÉÈÀÇÑ]/g;
+
+/** How many common accented letters a reading has: the tie-breaker between the OEM and ANSI code pages. */
+export function accentedLetters(text: string): number {
+  return text.match(COMMON_ACCENTED)?.length ?? 0;
+}
