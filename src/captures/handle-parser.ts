@@ -9,7 +9,7 @@ const SEPARATOR = /^-{8,}$/;
 /** Dump: `lsass.exe pid: 960 NT AUTHORITY\SYSTEM` (or `\<unable to open process>`). */
 const PROCESS_HEADER = /^(\S.*?)\s+pid:\s*(\d+)(?:\s+(.*))?$/;
 /** Dump: `  804: Token         HK\test01:17c025`, files with share flags `(RW-)`. */
-const DUMP_LINE = /^\s+([0-9A-Fa-f]+):\s+(ALPC Port|\S+)(?:\s+\([-RWD]{3}\))?(?:\s+(.*))?$/;
+const DUMP_LINE = /^\s*([0-9A-Fa-f]+):\s+(ALPC Port|\S+)(?:\s+\([-RWD]{3}\))?(?:\s+(.*))?$/;
 /** `-s`: `  Token           : 1203` after `Handle type summary:`. */
 const SUMMARY_HEADER = /^Handle type summary:$/i;
 const SUMMARY_LINE = /^\s+(\S.*?)\s*:\s*(\d+)$/;

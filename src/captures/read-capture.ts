@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError, errorMessage } from '../errors.js';
 import { recordCount, TOOL_DESCRIPTIONS, type Capture, type CaptureTool } from './capture-types.js';
-import { accentedLetters, decodeCapture } from './text-decoding.js';
+import { decodeCapture, readingScore } from './text-decoding.js';
 import { detectTools, parseAs, toolClaimedByName } from './tool-detector.js';
 
 export interface ReadCapture {
@@ -15,7 +15,7 @@ function isBetter(a: Capture, aText: string, b: ReadCapture & { text: string }):
   const [ra, rb] = [recordCount(a), recordCount(b.capture)];
   if (ra !== rb) return ra > rb;
   if (badness(a) !== badness(b.capture)) return badness(a) < badness(b.capture);
-  return accentedLetters(aText) > accentedLetters(b.text);
+  return readingScore(aText) > readingScore(b.text);
 }
 
 /** Larger than any handle.exe dump of a real host (tens of MB), small enough to read at once. */

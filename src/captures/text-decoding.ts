@@ -54,12 +54,15 @@ export function captureLines(text: string): string[] {
 }
 
 /**
- * Accented letters of the languages `analyze` reads: a reading in the wrong code page turns them into
- * symbols. (Í, Ó and Ú are left out: they are what é, à and Ö become when read in the other code page.)
+ * Letters of the languages `analyze` reads, and the symbols they turn into when a file is read in the
+ * other code page (cp850 `ä` read as windows-1252 is `„`; windows-1252 `ä` read as cp850 is `õ`). Where
+ * the two collide (1252 `à` reads as cp850 `Ó`, `é` as `Ú`, `Ö` as `Í`) the more common letter in
+ * these outputs wins: `Ó` (Spanish `SESIÓN`), `é`, `Ö`.
  */
-const COMMON_ACCENTED = /[äöüÄÖÜßéèêëàâçñíóúìòùÉÈÀÇÑ]/g;
+const LETTERS = /[äöüÄÖÜßéèêëâçñíóúìòùÉÈÀÇÑÓ]/g;
+const MISREAD = /[\u0080-\u009f\u2500-\u259f\u0192\u2018-\u2122\u00a1-\u00bf\u00d7\u00f7\u0160\u0161\u017d\u017e\u0152\u0153\u0178\u02c6\u02dc\u00de\u00fe]/g;
 
-/** How many common accented letters a reading has: the tie-breaker between the OEM and ANSI code pages. */
-export function accentedLetters(text: string): number {
-  return text.match(COMMON_ACCENTED)?.length ?? 0;
+/** Higher for the reading in the right code page: the tie-breaker between OEM and ANSI. */
+export function readingScore(text: string): number {
+  return (text.match(LETTERS)?.length ?? 0) - 2 * (text.match(MISREAD)?.length ?? 0);
 }

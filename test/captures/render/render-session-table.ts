@@ -11,7 +11,7 @@ export function renderQwinsta(rows: readonly SessionRow[], locale: Locale, layou
   const lines = [` ${session.padEnd(18)}${user.padEnd(21)}${id.padStart(6)}  ${state.padEnd(8)}${type.padEnd(12)}${device}`];
   for (const r of rows) {
     const type = r.sessionName.startsWith('rdp') ? 'rdpwd' : r.sessionName.startsWith('ica') ? 'wdica' : '';
-    const line = `${r.current ? '>' : ' '}${r.sessionName.padEnd(18)}${r.user.slice(0, 20).padEnd(21)}${String(r.sessionId).padStart(6)}  ${STATE_WORDS[locale][r.state].padEnd(8)}${type}`;
+    const line = `${r.current ? '>' : ' '}${r.sessionName.padEnd(18)}${r.user.slice(0, 20).padEnd(21)}${String(r.sessionId).padStart(6)}  ${STATE_WORDS[locale][r.state].padEnd(7)} ${type}`;
     lines.push(line.trimEnd());
   }
   return joinLines(lines, layout);
