@@ -33,6 +33,21 @@ export function readHeader(line: string): Columns | null {
   return idLabel ? { kind, secondStart: second.start, idEnd: idLabel.start + 2 } : null;
 }
 
+/**
+ * Where the first column ends in this row: at the header's position, unless a word crosses it (a session
+ * name longer than its column, a row shifted by a character); then at the nearest blank.
+ */
+function columnBoundary(prefix: string, start: number): number {
+  const crosses = (i: number) => /\S/.test(prefix[i - 1] ?? '') && /\S/.test(prefix[i] ?? '');
+  if (start >= prefix.length || !crosses(start)) return start;
+  let back = start;
+  while (back > 0 && crosses(back)) back -= 1;
+  let forward = start;
+  while (forward < prefix.length && crosses(forward)) forward += 1;
+  // The row's first character is the marker column: backing up to it would leave the first column empty.
+  return back > 1 && start - back <= forward - start ? back : forward;
+}
+
 function parseRow(line: string, columns: Columns): { row: SessionRow | null; stateWord: string } | null {
   const current = line.startsWith('>');
   const body = current ? ` ${line.slice(1)}` : line;
@@ -49,9 +64,7 @@ function parseRow(line: string, columns: Columns): { row: SessionRow | null; sta
   if (!idToken || !stateToken) return null;
   const sessionId = Number(idToken.text);
   const prefix = body.slice(0, idToken.start);
-  let boundary = columns.secondStart;
-  // A first-column value longer than its column pushes into the next one: cut after it instead.
-  while (boundary < prefix.length && /\S/.test(prefix[boundary - 1] ?? '') && /\S/.test(prefix[boundary] ?? '')) boundary += 1;
+  const boundary = columnBoundary(prefix, columns.secondStart);
   const first = prefix.slice(0, boundary).trim();
   const second = prefix.slice(boundary).trim();
   // `Getr.` and `Abhör.` are one token; some translations use two words (`Niet verb.`).

@@ -50,13 +50,17 @@ export function parseAs(tool: CaptureTool, text: string): Capture {
   }
 }
 
-/** The tool a file name announces (`logonsessions-p.txt`, `query_user.txt`), or null. */
+const NAMED_TOOLS: readonly (readonly [CaptureTool, RegExp])[] = [
+  ['logonsessions', /logonsessions/],
+  ['qwinsta', /query[-_ .]?session|qwinsta/],
+  ['quser', /query[-_ .]?user|quser/],
+  ['klist', /klist/],
+  ['handle', /handle/],
+];
+
+/** The tool a file name announces (`logonsessions-p.txt`, `query_user.txt`); null when none or several. */
 export function toolClaimedByName(fileName: string): CaptureTool | null {
   const name = fileName.toLowerCase().replace(/^.*[\\/]/, '');
-  if (name.includes('logonsessions')) return 'logonsessions';
-  if (/query[-_ .]?session|qwinsta/.test(name)) return 'qwinsta';
-  if (/query[-_ .]?user|quser/.test(name)) return 'quser';
-  if (name.includes('klist')) return 'klist';
-  if (name.includes('handle')) return 'handle';
-  return null;
+  const named = NAMED_TOOLS.filter(([, re]) => re.test(name));
+  return named.length === 1 && named[0] ? named[0][0] : null;
 }

@@ -26,17 +26,19 @@ function pad(text: string | number, width: number): string {
   return String(text).padEnd(width);
 }
 
-function zombieBlock(z: Zombie, evidence: ZombieEvidence): string[] {
+function zombieBlock(z: Zombie, evidence: ZombieEvidence, handlesKnown: boolean): string[] {
   const l = z.logon;
   const lines = [
     `${evidence === 'single_capture' ? 'Orphaned logon session (not yet confirmed)' : 'Zombie logon session'} ${l.logonId}  session ${l.sessionId}  ${l.logonType}  ${l.domain}\\${l.user} (${z.accountKind})`,
     `  ${z.ageSeconds > 0 ? `orphaned for ${age(z.ageSeconds)}` : 'orphaned'} (${z.reason.replace('_', ' ')}), logon time ${l.logonTime ?? 'unknown'}, ${l.authPackage}`,
   ];
-  if (z.holders.length === 0) {
+  if (!handlesKnown) {
+    lines.push('  holders unknown: no token handles were collected');
+  } else if (z.holders.length === 0) {
     lines.push('  no token handle found: held by a protected process or a non-handle reference (see the runbook)');
   } else {
     lines.push(`  ${pad('holder', 24)}${pad('pid', 8)}handles`);
-    for (const h of z.holders) lines.push(`  ${pad(h.image, 24)}${pad(h.pid, 8)}${h.handles}`);
+    for (const h of z.holders) lines.push(`  ${pad(h.image, 23)} ${pad(h.pid, 7)} ${h.handles}`);
   }
   lines.push(`  confirm with: handle.exe -a ${shortLogonId(l.logonId)}`);
   return lines;
@@ -65,11 +67,11 @@ export function renderTextReport(a: HostAnalysis, evidence: ZombieEvidence = 'gr
     out.push(`Note: ${a.pendingCandidates} logon session(s) look orphaned but have not stayed so for the grace period yet (--zombie.grace-period=0s lists them now).`);
   }
   if (evidence === 'single_capture' && a.zombies && a.zombies.length > 0) out.push(`Note: ${SINGLE_CAPTURE_NOTE}`);
-  for (const z of a.zombies ?? []) out.push('', ...zombieBlock(z, evidence));
+  for (const z of a.zombies ?? []) out.push('', ...zombieBlock(z, evidence, a.tokens !== null));
   if (a.tokens && a.tokens.leaked > 0) {
     out.push('', 'Leaked token handles by process:');
     const rows = [...a.tokens.byImage].filter(([, c]) => c.leaked > 0).sort((x, y) => y[1].leaked - x[1].leaked);
-    for (const [image, c] of rows) out.push(`  ${pad(processLabel(image), 24)}${c.leaked}`);
+    for (const [image, c] of rows) out.push(`  ${pad(processLabel(image), 23)} ${c.leaked}`);
   }
   if (a.tokens) {
     const rows: string[] = [];
