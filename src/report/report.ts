@@ -53,7 +53,7 @@ export function renderTextReport(a: HostAnalysis, evidence: ZombieEvidence = 'gr
   if (a.logonSessionsByType) out.push(`Logon sessions: ${[...a.logonSessionsByType.values()].reduce((s, n) => s + n, 0)}`);
   if (a.zombies && a.pinnedSessionIds) {
     const pinned = a.pinnedSessionIds.length > 0 ? `, pinning session IDs ${a.pinnedSessionIds.join(', ')}` : '';
-    const heading = evidence === 'single_capture' ? 'Orphaned logon sessions, not yet confirmed' : 'Zombie logon sessions';
+    const heading = evidence === 'grace_period' ? 'Zombie logon sessions' : a.zombies.length > 0 ? 'Orphaned logon sessions, not yet confirmed' : 'Orphaned logon sessions';
     out.push(`${heading}: ${a.zombies.length}${pinned}${a.pendingCandidates > 0 ? ` (${a.pendingCandidates} more inside the grace period)` : ''}`);
   } else {
     out.push('Zombie logon sessions: unknown (WTS sessions, logon sessions or processes could not be collected)');
