@@ -40,7 +40,8 @@ function finish(d: Draft, withProcesses: boolean): LogonSessionRecord | null {
     authPackage: d.values.authPackage ?? '',
     logonType: d.values.logonType ?? '',
     sessionId: Number(session),
-    sid: d.values.sid ? d.values.sid : null,
+    // Anonymous and some system logon sessions print `Sid: (none)`.
+    sid: d.values.sid && d.values.sid !== '(none)' ? d.values.sid : null,
     logonTime: d.values.logonTime ? d.values.logonTime : null,
     processes: withProcesses ? d.processes : null,
   };

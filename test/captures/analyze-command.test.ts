@@ -161,6 +161,7 @@ describe('analyze on hosts in other languages and encodings', () => {
   it('Spanish host (qwinsta windows-1252, klist sessions, handle -s): candidates without holders', async () => {
     const files = ['klist-sessions.txt', 'qwinsta.txt', 'handle-s.txt'].map((f) => fixture('es-host', f));
     const r = await analyze(files);
+    expect(r.stdout).toContain('klist-sessions.txt: klist, 8 records, 0 unknown lines');
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/qwinsta\.txt: qwinsta, 4 records, 0 unknown lines, windows-1252/);
     expect(r.stdout).toContain('Orphaned logon session (not yet confirmed) 00000000:0005a003  session 2  remote_interactive  MADRID\\pilar');
@@ -175,6 +176,19 @@ describe('analyze on hosts in other languages and encodings', () => {
     const report = JSON.parse(r.stdout) as JsonReport;
     expect(report.zombies?.map((z) => [z.logonId, z.user, z.logonTime])).toEqual([['00000000:0a3b0c11', 'dana', '2022-03-29T07:48:09.000Z']]);
     expect(report.zombies?.[0]?.holders.map((h) => h.image)).toEqual(['svchost.exe', 'lsass.exe', 'Citrix.Authentication.VirtualSmartcard.exe']);
+  });
+
+  it('en-US host with the whole-system handle -v CSV (7 columns) finds the same holders, and counts all tokens', async () => {
+    const files = ['logonsessions.txt', 'handle-v-all.csv', 'quser.txt'].map((f) => fixture('en-us-host', f));
+    const r = await analyze(files, 'json');
+    const report = JSON.parse(r.stdout) as JsonReport & { tokens: { total: number; leaked: number } };
+    expect(report.inputs[1]).toMatchObject({ tool: 'handle', records: 9, unknownLines: 0 });
+    expect(report.zombies?.[0]?.holders).toEqual([
+      { image: 'svchost.exe', pid: 1288, handles: 2 },
+      { image: 'lsass.exe', pid: 712, handles: 1 },
+      { image: 'Citrix.Authentication.VirtualSmartcard.exe', pid: 4410, handles: 1 },
+    ]);
+    expect(report.tokens).toMatchObject({ total: 6, leaked: 4 });
   });
 
   it('a host with nothing orphaned exits 0', async () => {

@@ -132,11 +132,11 @@ describe('handle: parse(render(x)) = x for search, dump, CSV and summary output'
     );
   });
 
-  it('round-trips -v CSV, commas in names included', () => {
+  it('round-trips -v CSV (5 and 7 columns), commas in names included', () => {
     const withCommas = handleRecord.chain((r) => fc.constantFrom(r, { ...r, type: 'File', name: 'C:\\Data\\a,b.txt' }));
     fc.assert(
-      fc.property(fc.record({ records: fc.array(withCommas, { minLength: 1, maxLength: 12 }), ...common }), (x) => {
-        const capture = read('handle-v.csv', renderHandleCsv(x.records, x.layout, x.version), x.encoding) as HandleCapture;
+      fc.property(fc.record({ records: fc.array(withCommas, { minLength: 1, maxLength: 12 }), wholeSystem: fc.boolean(), ...common }), (x) => {
+        const capture = read('handle-v.csv', renderHandleCsv(x.records, x.layout, x.version, x.wholeSystem), x.encoding) as HandleCapture;
         expect(capture.handles).toEqual(x.records);
         expect(capture.form).toBe('csv');
       }),

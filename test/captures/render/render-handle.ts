@@ -36,11 +36,18 @@ export function renderHandleDump(records: readonly HandleRecord[], layout: Layou
   return joinLines(lines, layout);
 }
 
-/** `handle -a -v`: CSV. */
-export function renderHandleCsv(records: readonly HandleRecord[], layout: Layout, version: Version = '4.22'): string {
+/**
+ * `handle -v`: CSV, names unquoted with a trailing blank. With a name to search for: 5 columns; for the
+ * whole system: 7 (`Process,PID,User,Handle,Type,Share Flags,Name`).
+ */
+export function renderHandleCsv(records: readonly HandleRecord[], layout: Layout, version: Version = '4.22', wholeSystem = false): string {
   const lines = layout.banner ? banner(version) : [];
-  lines.push('Process,PID,Type,Handle,Name');
-  for (const r of records) lines.push(`${r.image},${r.pid},${r.type},0x${hex(r.handle).padStart(8, '0')},${r.name}`);
+  lines.push(wholeSystem ? 'Process,PID,User,Handle,Type,Share Flags,Name' : 'Process,PID,Type,Handle,Name');
+  for (const r of records) {
+    const handle = `0x${hex(r.handle).padStart(8, '0')}`;
+    const flags = r.type === 'File' ? 'RW-' : '';
+    lines.push(wholeSystem ? `${r.image},${r.pid},NT AUTHORITY\\SYSTEM,${handle},${r.type},${flags},${r.name} ` : `${r.image},${r.pid},${r.type},${handle},${r.name} `);
+  }
   return joinLines(lines, layout);
 }
 

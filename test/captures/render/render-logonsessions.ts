@@ -23,7 +23,8 @@ export function renderLogonSessions(records: readonly LogonSessionRecord[], layo
       '    DNS Domain:   ',
       '    UPN:          ',
     );
-    for (const p of r.processes ?? []) lines.push(`     ${p.pid}: ${p.image}`);
+    // As the documentation's example: the pid right-aligned in 9 columns.
+    for (const p of r.processes ?? []) lines.push(`${String(p.pid).padStart(9)}: ${p.image}`);
     lines.push('');
   });
   return joinLines(lines, layout);
