@@ -104,7 +104,9 @@ export function parseHandle(text: string): HandleCapture {
       holder = null;
       return;
     }
-    const search = SEARCH_LINE.exec(line);
+    // Cheap tests first: a whole-system dump has hundreds of thousands of lines.
+    const hasPid = line.includes('pid:');
+    const search = hasPid && line.includes('type:') ? SEARCH_LINE.exec(line) : null;
     if (search) {
       const record = { image: (search[1] ?? '').trim(), pid: Number(search[2]), type: search[3] ?? '', handle: hex(search[5] ?? '') ?? 0, name: search[6] ?? '' };
       if (Number.isSafeInteger(record.pid)) {
@@ -114,7 +116,7 @@ export function parseHandle(text: string): HandleCapture {
         return;
       }
     }
-    const header = /^\S/.test(line) ? PROCESS_HEADER.exec(line) : null;
+    const header = hasPid && /^\S/.test(line) ? PROCESS_HEADER.exec(line) : null;
     if (header && !/\btype:/.test(line)) {
       const p = pid(header[2] ?? '');
       if (p !== null) {

@@ -50,7 +50,8 @@ export function decodeCapture(bytes: Uint8Array): DecodedText[] {
  * and NULs removed. Index i is line i + 1 of the file.
  */
 export function captureLines(text: string): string[] {
-  return text.split(/\r*\n|\r/).map((line) => line.replace(/\0/g, '').replace(/\s+$/, ''));
+  const clean = text.includes('\0') ? text.replace(/\0/g, '') : text;
+  return clean.split(/\r*\n|\r/).map((line) => line.trimEnd());
 }
 
 /**

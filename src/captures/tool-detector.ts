@@ -12,8 +12,7 @@ const SIGNATURES: Readonly<Record<'logonsessions' | 'handle' | 'klist', readonly
   logonsessions: [/^LogonSessions v\d/i, /^\s*\[\d+\]\s+Logon session\s+[0-9a-f]{1,8}:[0-9a-f]{1,8}:?$/i],
   handle: [
     /^(?:Nt)?handle v\d/i,
-    /\spid:\s*\d+\s+type:\s*\S/,
-    /^\S.*\spid:\s*\d+(?:\s|$)/,
+    /^\S[^\t]*?\spid:\s*\d+(?:\s|$)/,
     /^Handle type summary:$/i,
     /^"?Process"?\s*,\s*"?PID"?\s*,/i,
     /^No matching handles found/i,
@@ -24,12 +23,14 @@ const SIGNATURES: Readonly<Record<'logonsessions' | 'handle' | 'klist', readonly
 /** The tools whose output this text could be, by lines only they print (a header, a banner, a record). */
 export function detectTools(text: string): CaptureTool[] {
   const found = new Set<CaptureTool>();
+  const signatures = Object.entries(SIGNATURES) as [CaptureTool, readonly RegExp[]][];
   for (const line of captureLines(text)) {
-    for (const [tool, patterns] of Object.entries(SIGNATURES) as [CaptureTool, readonly RegExp[]][]) {
+    for (const [tool, patterns] of signatures) {
       if (!found.has(tool) && patterns.some((re) => re.test(line))) found.add(tool);
     }
     if (/^No User exists for\b/i.test(line.trim())) found.add('quser');
-    const header = /\d/.test(line) ? null : readHeader(line);
+    // Only a line naming an ID column and no number can be a qwinsta or quser header.
+    const header = /\bID\b/.test(line) && !/\d/.test(line) ? readHeader(line) : null;
     if (header) found.add(header.kind);
   }
   return CAPTURE_TOOLS.filter((t) => found.has(t));
