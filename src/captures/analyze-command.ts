@@ -49,7 +49,8 @@ function textInputs(reads: readonly ReadCapture[]): string[] {
     const c = r.capture;
     const first = c.unknownLines.slice(0, 5).join(', ');
     const unknown = c.unknownLines.length === 0 ? '0 unknown lines' : `${c.unknownLines.length} unknown line${c.unknownLines.length > 1 ? 's' : ''} (line ${first}${c.unknownLines.length > 5 ? ', ...' : ''})`;
-    out.push(`  ${r.file}: ${c.tool}, ${recordCount(c)} records, ${unknown}, ${r.encoding}`);
+    const records = recordCount(c);
+    out.push(`  ${r.file}: ${c.tool}, ${records} record${records === 1 ? '' : 's'}, ${unknown}, ${r.encoding}`);
     for (const w of c.warnings.slice(0, 5)) out.push(`    ${w}`);
   }
   return out;

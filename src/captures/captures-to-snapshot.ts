@@ -123,10 +123,18 @@ function tokenHandlesOf(handles: readonly HandleCapture[]): TokenHandle[] | null
   return [...byKey.values()];
 }
 
-/** The host: the machine account the SYSTEM and Network Service logon sessions run as (`HK\SRV1$`). */
-function hostOf(logons: readonly LogonSession[] | null): string {
-  const machine = logons?.find((l) => (l.logonId === WELL_KNOWN_LOGON_IDS.system || l.logonId === WELL_KNOWN_LOGON_IDS.networkService) && l.user.endsWith('$'));
-  return machine ? machine.user.slice(0, -1) : 'unknown-host';
+/**
+ * The host: the machine account the SYSTEM and Network Service logon sessions run as (`HK\SRV1$`).
+ * Several machine accounts mean the files come from several hosts: said in the notes.
+ */
+function hostOf(logonCaptures: readonly LogonSessionsCapture[], klist: readonly KlistCapture[], notes: string[]): string {
+  const machines = new Set<string>();
+  for (const l of [...logonCaptures.flatMap((c) => c.sessions), ...klist.flatMap((c) => c.sessions)]) {
+    const wellKnown = l.logonId === WELL_KNOWN_LOGON_IDS.system || l.logonId === WELL_KNOWN_LOGON_IDS.networkService;
+    if (wellKnown && l.user.endsWith('$')) machines.add(l.user.slice(0, -1).toUpperCase());
+  }
+  if (machines.size > 1) notes.push(`The files name several hosts (${[...machines].join(', ')}): analyse one host's files at a time.`);
+  return [...machines][0] ?? 'unknown-host';
 }
 
 function status(name: string, given: boolean, missing: string): CollectorStatus {
@@ -144,7 +152,9 @@ export function capturesToSnapshot(captures: readonly Capture[], collectedAt: st
   const lists = only(captures, 'qwinsta', 'quser');
   const withProcesses = logonCaptures.some((c) => c.withProcesses);
 
-  const logonSessions = logonSessionsOf(logonCaptures, only(captures, 'klist'), notes);
+  const klist = only(captures, 'klist');
+  const host = hostOf(logonCaptures, klist, notes);
+  const logonSessions = logonSessionsOf(logonCaptures, klist, notes);
   const processes = processesOf(logonCaptures, handleCaptures);
   const wtsSessions = wtsSessionsOf(lists, logonSessions, processes, notes);
   const tokenHandles = tokenHandlesOf(handleCaptures);
@@ -158,7 +168,7 @@ export function capturesToSnapshot(captures: readonly Capture[], collectedAt: st
 
   const snapshot: Snapshot = {
     schemaVersion: SNAPSHOT_SCHEMA_VERSION,
-    host: hostOf(logonSessions),
+    host,
     source: CAPTURE_SOURCE,
     collectedAt,
     wtsSessions,

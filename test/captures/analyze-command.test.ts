@@ -231,7 +231,7 @@ describe('analyze refuses what it cannot read, in one line, exit 2', () => {
     const file = join(dir, 'qwinsta.txt');
     writeFileSync(file, ' SESSIONNAME       USERNAME                 ID  STATE   TYPE        DEVICE\n>rdp-tcp#1         Helge                     3  Active  rdpwd\n garbage here\n rdp-tcp#2         anna                      4  Frobnicated\n');
     const r = await analyze([file]);
-    expect(r.stdout).toContain(`${file}: qwinsta, 1 records, 2 unknown lines (line 3, 4), utf-8`);
+    expect(r.stdout).toContain(`${file}: qwinsta, 1 record, 2 unknown lines (line 3, 4), utf-8`);
     expect(r.stdout).toContain('line 4: unknown session state "Frobnicated"');
     const json = JSON.parse((await analyze([file], 'json')).stdout) as JsonReport;
     expect(json.inputs).toEqual([{ file, tool: 'qwinsta', records: 1, unknownLines: 2 }]);
