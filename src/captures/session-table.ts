@@ -19,6 +19,9 @@ interface Columns {
 
 /** First-column labels of quser (user name first); qwinsta starts with the session name. */
 const USER_LABELS = /^(?:USER|USERNAME|BENUTZER|BENUTZERNAME|UTILISATEUR|NOM D'UTILISATEUR|NOMBRE DE USUARIO|NOMBRE USUARIO|USUARIO|NOME UTENTE|UTENTE|GEBRUIKERSNAAM|NOME DE USUARIO)$/;
+/** Words of header labels naming the user or the session, in more languages than the full labels above. */
+const USER_WORDS = /USER|BENUTZER|UTILISATEUR|USUARIO|UTENTE|UZYTKOWNIK|GEBRUIKER/;
+const SESSION_WORDS = /SESS|SITZUNG|SESI|SESJ/;
 const NO_USER = /^No User exists for\b/i;
 
 export function readHeader(line: string): Columns | null {
@@ -27,8 +30,11 @@ export function readHeader(line: string): Columns | null {
   const first = labels[0];
   const second = labels[1];
   if (id !== 2 || !first || !second || labels.length < 4) return null;
+  // quser names the user first; a translation not listed is told by its second column naming the session.
   const firstLabel = normaliseWord(first.text).toUpperCase();
-  const kind = USER_LABELS.test(firstLabel) ? 'quser' : 'qwinsta';
+  const secondLabel = normaliseWord(second.text).toUpperCase();
+  const secondNamesSession = !USER_WORDS.test(secondLabel) && SESSION_WORDS.test(secondLabel);
+  const kind = USER_LABELS.test(firstLabel) || secondNamesSession ? 'quser' : 'qwinsta';
   const idLabel = labels[id];
   return idLabel ? { kind, secondStart: second.start, idEnd: idLabel.start + 2 } : null;
 }

@@ -143,3 +143,12 @@ describe('encodings and file names', () => {
     expect(toolClaimedByName('capture1.txt')).toBeNull();
   });
 });
+
+describe('session table headers in a translation not listed', () => {
+  it('tells quser from qwinsta by the column that names the session', () => {
+    const quser = parseQuser([' NAZWA UŻYTKOWNIKA     NAZWA SESJI        ID  STAN    CZAS BEZCZ. CZAS LOGOWANIA', '>anna                  rdp-tcp#2           2  Active          .  29.03.2022 08:05'].join('\n'));
+    expect(quser.sessions.map((s) => [s.user, s.sessionName, s.sessionId])).toEqual([['anna', 'rdp-tcp#2', 2]]);
+    const qwinsta = parseQwinsta([' NAZWA SESJI       NAZWA UŻYTKOWNIKA        ID  STAN    TYP         URZĄDZENIE', '>rdp-tcp#2         anna                      2  Active  rdpwd'].join('\n'));
+    expect(qwinsta.sessions.map((s) => [s.user, s.sessionName, s.sessionId])).toEqual([['anna', 'rdp-tcp#2', 2]]);
+  });
+});
