@@ -15,6 +15,7 @@ const LAYERS = {
   'src/collection/**': ['server', 'report', 'cli', 'bin'],
   'src/server/**': ['cli', 'bin', 'report'],
   'src/report/**': ['server', 'cli', 'bin', 'collection'],
+  'src/captures/**': ['server', 'cli', 'bin', 'collection'],
   'src/cli/**': ['bin'],
 };
 

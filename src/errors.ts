@@ -30,6 +30,16 @@ export const ERROR_CATALOG = {
     meaning: 'A snapshot file is not valid JSON or does not follow the snapshot schema; the message names file, line and field.',
     action: 'Record the snapshot again with `rds-leak-exporter snapshot`, or fix the named field.',
   },
+  E_CAPTURE_READ: {
+    exitCode: 2,
+    meaning: 'A capture file given to `analyze` cannot be read (missing, a directory, no permission, or over 256 MiB).',
+    action: 'Check the path; give one file per command output (docs/analyze.md).',
+  },
+  E_CAPTURE_UNRECOGNISED: {
+    exitCode: 2,
+    meaning: 'A file given to `analyze` is not output of a supported tool, is not the tool its name announces, or no record could be read from it.',
+    action: 'Send the plain output of logonsessions, handle, qwinsta/quser or klist sessions, one command per file (docs/analyze.md).',
+  },
   E_SOURCE_UNAVAILABLE: {
     exitCode: 2,
     meaning: 'The chosen source cannot run here: `--source windows` off Windows, or the native bindings (koffi) cannot load.',

@@ -7,7 +7,10 @@ import { REPORT_FLAGS } from '../report/flags.js';
 import { SERVER_FLAGS } from '../server/flags.js';
 import { SOURCE_FLAGS } from '../sources/flags.js';
 
-export const COMMANDS = ['serve', 'snapshot', 'report'] as const;
+export const COMMANDS = ['serve', 'snapshot', 'report', 'analyze'] as const;
+
+/** Commands that take positional arguments (the capture files of `analyze`). */
+export const COMMANDS_WITH_FILES: readonly Command[] = ['analyze'];
 export type Command = (typeof COMMANDS)[number];
 
 export const CONFIG_FILE = fileFlag({ name: 'config.file', help: 'YAML file whose keys are these flag names; the command line wins.', configurable: false });

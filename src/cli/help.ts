@@ -6,11 +6,13 @@ export function helpText(): string {
     `rds-leak-exporter ${VERSION}: leaked token handles and zombie logon sessions on Windows RDS hosts, for Prometheus.`,
     '',
     'Usage: rds-leak-exporter [serve|snapshot|report] [flags]',
+    '       rds-leak-exporter analyze FILE... [flags]',
     '',
     'Commands:',
     '  serve     serve /metrics (default)',
     '  snapshot  print one snapshot as JSON (for support cases and --source file)',
     '  report    print zombies and their holders; exit 0 none, 1 zombies found, 2 error',
+    '  analyze   the same report from saved logonsessions, handle, qwinsta/quser or klist output (docs/analyze.md)',
     '',
     'Flags (also keys of the --config.file YAML, without the leading --):',
   ];

@@ -1,9 +1,13 @@
 import { errorMessage, RdsLeakError, UsageError } from '../errors.js';
 import { loggerOptionsFrom } from '../logging/flags.js';
 import { createLogger } from '../logging/logger.js';
+import { runAnalyze } from '../captures/analyze-command.js';
+import { analysisOptionsFrom } from '../analysis/flags.js';
+import { metricsOptionsFrom } from '../metrics/flags.js';
+import { REPORT_FORMAT } from '../report/flags.js';
 import { VERSION } from '../version.js';
 import { parseCommandLine, type Invocation } from './command-line.js';
-import { HELP, VERSION_FLAG } from './flags.js';
+import { COMMANDS_WITH_FILES, HELP, VERSION_FLAG } from './flags.js';
 import { helpText } from './help.js';
 import type { Io } from './io.js';
 import { reportCommand } from './report-command.js';
@@ -33,7 +37,7 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
     return 0;
   }
   const firstPositional = positionals[0];
-  if (firstPositional !== undefined) return fail(new UsageError('E_USAGE', `unexpected argument "${firstPositional}"`), io);
+  if (firstPositional !== undefined && !COMMANDS_WITH_FILES.includes(command)) return fail(new UsageError('E_USAGE', `unexpected argument "${firstPositional}"`), io);
   const logger = createLogger(loggerOptionsFrom(flags, io.stderr));
   try {
     switch (command) {
@@ -41,6 +45,14 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
         return await snapshotCommand(flags, logger.child({ command }), io);
       case 'report':
         return await reportCommand(flags, logger.child({ command }), io);
+      case 'analyze': {
+        if (positionals.length === 0) throw new UsageError('E_USAGE', 'analyze needs at least one capture file (see docs/analyze.md)');
+        const metrics = metricsOptionsFrom(flags);
+        return await runAnalyze(positionals, flags.get(REPORT_FORMAT), io, {
+          zombieLogonTypes: analysisOptionsFrom(flags).zombieLogonTypes,
+          includeUserNames: metrics.includeUserNames,
+        });
+      }
       case 'serve': {
         const server = await startServer(flags, logger, io.stderr);
         const stop = (signal: string) => {

@@ -11,6 +11,8 @@ import { createSource } from '../sources/create-source.js';
 import { sourceConfigFrom } from '../sources/flags.js';
 import type { SnapshotSource } from '../sources/source.js';
 import type { Io } from './io.js';
+import { buildAnalysisRegistry } from '../metrics/analysis-metrics.js';
+import { metricsOptionsFrom } from '../metrics/flags.js';
 
 /**
  * The host's analysis as `serve` would give it: a recording is replayed whole (its own clock applies
@@ -43,7 +45,9 @@ export async function reportCommand(flags: FlagValues, logger: Logger, io: Io): 
   try {
     const analysis = await analyseHost(source, new HostAnalyzer(analysisOptionsFrom(flags)), timeoutMs, io);
     if (!analysis) return REPORT_EXIT.error;
-    io.stdout.write(flags.get(REPORT_FORMAT) === 'json' ? renderJsonReport(analysis) : renderTextReport(analysis));
+    const format = flags.get(REPORT_FORMAT);
+    if (format === 'prom') io.stdout.write(await buildAnalysisRegistry(analysis, metricsOptionsFrom(flags)).metrics());
+    else io.stdout.write(format === 'json' ? renderJsonReport(analysis) : renderTextReport(analysis));
     return reportExitCode(analysis);
   } finally {
     await source.close();

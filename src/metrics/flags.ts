@@ -7,14 +7,14 @@ export const ZOMBIE_INFO_LIMIT = integerFlag({
   default: 100,
   min: 0,
   max: 100_000,
-  commands: ['serve'],
+  commands: ['serve', 'report', 'analyze'],
 });
 
 export const INCLUDE_USER_NAMES = switchFlag({
   name: 'metrics.include-user-names',
   help: 'Add user and domain labels to rdsleak_zombie_logon_session_info (privacy: off by default).',
   default: false,
-  commands: ['serve'],
+  commands: ['serve', 'report', 'analyze'],
 });
 
 export const METRICS_FLAGS = [ZOMBIE_INFO_LIMIT, INCLUDE_USER_NAMES] as const;

@@ -5,6 +5,16 @@ import { shortLogonId } from '../model/logon-id.js';
 /** Exit codes of `report`, usable from scripts and monitoring checks. */
 export const REPORT_EXIT = { clean: 0, zombies: 1, error: 2 } as const;
 
+/**
+ * How far the zombies of an analysis are proven. `grace_period`: seen orphaned for the grace period (a
+ * running agent, a replayed sequence). `single_capture`: one look at the host, analysed with a grace
+ * period of 0: the orphaned logon sessions are candidates, since a logoff in progress looks the same.
+ */
+export type ZombieEvidence = 'grace_period' | 'single_capture';
+
+export const SINGLE_CAPTURE_NOTE =
+  'A single capture cannot show that these logon sessions stay orphaned for the grace period: a logoff in progress looks the same. Capture again after a few minutes (or run the agent) to confirm.';
+
 function age(seconds: number): string {
   if (seconds < 120) return `${Math.round(seconds)}s`;
   if (seconds < 7200) return `${Math.round(seconds / 60)}m`;
@@ -16,24 +26,26 @@ function pad(text: string | number, width: number): string {
   return String(text).padEnd(width);
 }
 
-function zombieBlock(z: Zombie): string[] {
+function zombieBlock(z: Zombie, evidence: ZombieEvidence, handlesKnown: boolean): string[] {
   const l = z.logon;
   const lines = [
-    `Zombie logon session ${l.logonId}  session ${l.sessionId}  ${l.logonType}  ${l.domain}\\${l.user} (${z.accountKind})`,
+    `${evidence === 'single_capture' ? 'Orphaned logon session (not yet confirmed)' : 'Zombie logon session'} ${l.logonId}  session ${l.sessionId}  ${l.logonType}  ${l.domain}\\${l.user} (${z.accountKind})`,
     `  ${z.ageSeconds > 0 ? `orphaned for ${age(z.ageSeconds)}` : 'orphaned'} (${z.reason.replace('_', ' ')}), logon time ${l.logonTime ?? 'unknown'}, ${l.authPackage}`,
   ];
-  if (z.holders.length === 0) {
+  if (!handlesKnown) {
+    lines.push('  holders unknown: no token handles were collected');
+  } else if (z.holders.length === 0) {
     lines.push('  no token handle found: held by a protected process or a non-handle reference (see the runbook)');
   } else {
     lines.push(`  ${pad('holder', 24)}${pad('pid', 8)}handles`);
-    for (const h of z.holders) lines.push(`  ${pad(h.image, 24)}${pad(h.pid, 8)}${h.handles}`);
+    for (const h of z.holders) lines.push(`  ${pad(h.image, 23)} ${pad(h.pid, 7)} ${h.handles}`);
   }
   lines.push(`  confirm with: handle.exe -a ${shortLogonId(l.logonId)}`);
   return lines;
 }
 
 /** The readable report: zombies and their holders, what `handle.exe -a <luid>` would show. */
-export function renderTextReport(a: HostAnalysis): string {
+export function renderTextReport(a: HostAnalysis, evidence: ZombieEvidence = 'grace_period'): string {
   const out: string[] = [`Host ${a.host} at ${new Date(a.collectedAt).toISOString()} (source ${a.source})`];
   const failed = a.collectors.filter((c) => !c.success);
   for (const c of failed) out.push(`WARNING: collector ${c.name} failed${c.timedOut ? ' (timed out)' : ''}: ${c.error ?? 'unknown error'}`);
@@ -41,7 +53,8 @@ export function renderTextReport(a: HostAnalysis): string {
   if (a.logonSessionsByType) out.push(`Logon sessions: ${[...a.logonSessionsByType.values()].reduce((s, n) => s + n, 0)}`);
   if (a.zombies && a.pinnedSessionIds) {
     const pinned = a.pinnedSessionIds.length > 0 ? `, pinning session IDs ${a.pinnedSessionIds.join(', ')}` : '';
-    out.push(`Zombie logon sessions: ${a.zombies.length}${pinned}${a.pendingCandidates > 0 ? ` (${a.pendingCandidates} more inside the grace period)` : ''}`);
+    const heading = evidence === 'grace_period' ? 'Zombie logon sessions' : a.zombies.length > 0 ? 'Orphaned logon sessions, not yet confirmed' : 'Orphaned logon sessions';
+    out.push(`${heading}: ${a.zombies.length}${pinned}${a.pendingCandidates > 0 ? ` (${a.pendingCandidates} more inside the grace period)` : ''}`);
   } else {
     out.push('Zombie logon sessions: unknown (WTS sessions, logon sessions or processes could not be collected)');
   }
@@ -58,11 +71,12 @@ export function renderTextReport(a: HostAnalysis): string {
   if (a.pendingCandidates > 0) {
     out.push(`Note: ${a.pendingCandidates} logon session(s) look orphaned but have not stayed so for the grace period yet (--zombie.grace-period=0s lists them now).`);
   }
-  for (const z of a.zombies ?? []) out.push('', ...zombieBlock(z));
+  if (evidence === 'single_capture' && a.zombies && a.zombies.length > 0) out.push(`Note: ${SINGLE_CAPTURE_NOTE}`);
+  for (const z of a.zombies ?? []) out.push('', ...zombieBlock(z, evidence, a.tokens !== null));
   if (a.tokens && a.tokens.leaked > 0) {
     out.push('', 'Leaked token handles by process:');
     const rows = [...a.tokens.byImage].filter(([, c]) => c.leaked > 0).sort((x, y) => y[1].leaked - x[1].leaked);
-    for (const [image, c] of rows) out.push(`  ${pad(processLabel(image), 24)}${c.leaked}`);
+    for (const [image, c] of rows) out.push(`  ${pad(processLabel(image), 23)} ${c.leaked}`);
   }
   if (a.tokens) {
     const rows: string[] = [];
@@ -72,7 +86,8 @@ export function renderTextReport(a: HostAnalysis): string {
   return `${out.join('\n')}\n`;
 }
 
-export function renderJsonReport(a: HostAnalysis): string {
+/** The JSON report as an object, for callers that add to it (`analyze` adds its inputs). */
+export function jsonReport(a: HostAnalysis, evidence: ZombieEvidence = 'grace_period'): Record<string, unknown> {
   const tokens = a.tokens
     ? {
         total: a.tokens.total,
@@ -84,21 +99,23 @@ export function renderJsonReport(a: HostAnalysis): string {
         ),
       }
     : null;
-  return `${JSON.stringify(
-    {
-      host: a.host,
-      source: a.source,
-      collectedAt: new Date(a.collectedAt).toISOString(),
-      sessions: a.sessions,
-      zombies: a.zombies?.map((z) => ({ ...z.logon, accountKind: z.accountKind, reason: z.reason, ageSeconds: z.ageSeconds, holders: z.holders })) ?? null,
-      pendingCandidates: a.pendingCandidates,
-      pinnedSessionIds: a.pinnedSessionIds,
-      tokens,
-      collectors: a.collectors,
-    },
-    null,
-    2,
-  )}\n`;
+  return {
+    host: a.host,
+    source: a.source,
+    collectedAt: new Date(a.collectedAt).toISOString(),
+    sessions: a.sessions,
+    zombies: a.zombies?.map((z) => ({ ...z.logon, accountKind: z.accountKind, reason: z.reason, ageSeconds: z.ageSeconds, holders: z.holders })) ?? null,
+    pendingCandidates: a.pendingCandidates,
+    pinnedSessionIds: a.pinnedSessionIds,
+    tokens,
+    collectors: a.collectors,
+    // Only a single capture says so: the live agent's report keeps its shape.
+    ...(evidence === 'single_capture' ? { evidence, note: SINGLE_CAPTURE_NOTE } : {}),
+  };
+}
+
+export function renderJsonReport(a: HostAnalysis, evidence: ZombieEvidence = 'grace_period'): string {
+  return `${JSON.stringify(jsonReport(a, evidence), null, 2)}\n`;
 }
 
 export function reportExitCode(a: HostAnalysis): number {

@@ -93,7 +93,7 @@ describe('flags', () => {
       '--zombie.logon-types: unknown value "batchy" (expected some of system, interactive, network, batch, service, proxy, unlock, network_cleartext, new_credentials, remote_interactive, cached_interactive, cached_remote_interactive, cached_unlock, unknown)',
     );
     expect(failure(['--source=file']).message).toBe('--source file needs --file.path (a snapshot file or a directory of them)');
-    expect(failure(['serv']).message).toBe('unknown command "serv" (expected serve, snapshot, report)');
+    expect(failure(['serv']).message).toBe('unknown command "serv" (expected serve, snapshot, report, analyze)');
     expect(failure(['--web.telemetry-path=metrics']).message).toBe('--web.telemetry-path: expected a path such as /metrics, got "metrics"');
     expect(failure(['--simulate.speed']).message).toBe('--simulate.speed needs a value');
     expect(failure(['--web.telemetry-path=/metrics(']).message).toBe('--web.telemetry-path: expected a path such as /metrics, got "/metrics("');
