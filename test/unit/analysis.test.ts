@@ -238,3 +238,75 @@ describe('missing collectors', () => {
     expect(a.zombies).toEqual([]);
   });
 });
+
+describe('who owns a session: SIDs of its processes before names', () => {
+  const ALICE = 'S-1-5-21-1-2-3-1001';
+  const BOB = 'S-1-5-21-1-2-3-1002';
+  const withSid = (s: Snapshot, sids: Record<string, string>): Snapshot => ({
+    ...s,
+    logonSessions: s.logonSessions?.map((l) => ({ ...l, sid: sids[l.logonId] ?? l.sid })) ?? null,
+  });
+
+  it('never calls a live user a zombie because WTS and LSA spell the account differently (UPN, Entra, FAS)', () => {
+    const build = (at: string) => {
+      const b = new ScenarioBuilder().session(2, 'AzureAD\\AliceSmith', 'active', '');
+      // The user's logon with processes, and her linked (elevated) logon without any: both hers by SID.
+      b.logon('00000000:00400001', 2, 'remote_interactive', 'alice@contoso.com', 'AzureAD').logon('00000000:00400002', 2, 'remote_interactive', 'alice@contoso.com', 'AzureAD');
+      b.process(2100, 'explorer.exe', 2, '00000000:00400001');
+      return withSid(b.build(at), { '00000000:00400001': ALICE, '00000000:00400002': ALICE });
+    };
+    const a = observe(build, [0, 10]);
+    expect(a.zombies).toEqual([]);
+    expect(a.pendingCandidates).toBe(0);
+  });
+
+  it('finds the previous user by SID when another user now runs in the session, whatever the names say', () => {
+    const build = (at: string) => {
+      const b = new ScenarioBuilder().session(2, 'alice', 'active');
+      b.logon('00000000:00400001', 2, 'remote_interactive', 'alice').logon('00000000:00400003', 2, 'remote_interactive', 'alice');
+      b.process(2100, 'explorer.exe', 2, '00000000:00400001');
+      // The WTS name says alice, but the lingering logon belongs to bob's SID (a renamed account).
+      return withSid(b.build(at), { '00000000:00400001': ALICE, '00000000:00400003': BOB });
+    };
+    expect(observe(build, [0, 10]).zombies?.map((z) => [z.logon.logonId, z.reason])).toEqual([['00000000:00400003', 'session_reused']]);
+  });
+
+  it('without WTS user names (the fallback enumeration) live sessions never become zombies', () => {
+    const build = (at: string) => {
+      const b = new ScenarioBuilder().session(2, null, 'active').session(3, null, 'active').session(4, null, 'disconnected');
+      b.logon('00000000:00500001', 2, 'remote_interactive', 'alice').logon('00000000:00500002', 2, 'remote_interactive', 'alice');
+      b.logon('00000000:00500003', 3, 'remote_interactive', 'bob').logon('00000000:00500004', 3, 'remote_interactive', 'carol');
+      b.logon('00000000:00500005', 4, 'remote_interactive', 'dave');
+      b.process(2100, 'explorer.exe', 2, '00000000:00500001').process(3100, 'explorer.exe', 3, '00000000:00500003');
+      const s = withSid(b.build(at), {
+        '00000000:00500001': ALICE,
+        '00000000:00500002': ALICE,
+        '00000000:00500003': BOB,
+        '00000000:00500004': 'S-1-5-21-1-2-3-1003',
+        '00000000:00500005': 'S-1-5-21-1-2-3-1004',
+      });
+      return { ...s, wtsUserNamesKnown: false };
+    };
+    const a = observe(build, [0, 10]);
+    // alice's linked logon: hers by SID. carol's logon in bob's session: bob's processes prove it is not hers.
+    // dave in session 4: no process tells, and no name either: unknown, so not a zombie.
+    expect(a.zombies?.map((z) => [z.logon.user, z.reason])).toEqual([['carol', 'session_reused']]);
+  });
+});
+
+describe('token handles of logon sessions LSA does not describe', () => {
+  it('are counted per holder with the number of such logon sessions, not dropped; SYSTEM is known', () => {
+    const b = articleHost();
+    b.handle(700, { logonId: '00000000:00abcdef', tokenId: '00000000:00777777', address: null }, 3);
+    b.handle(700, b.token('00000000:000003e7'), 2);
+    const a = observe((at) => b.build(at), [0, 10]);
+    expect(a.tokens?.undescribedLogonIds).toBe(1);
+    expect(a.tokens?.byImage.get('svchost.exe')?.undescribed).toBe(3);
+    expect(a.zombies?.map((z) => z.logon.logonId)).toEqual(['00000000:0017c025']);
+  });
+
+  it('are unknown (null) when the LSA collector failed', () => {
+    const a = observe((at) => ({ ...articleHost().build(at), logonSessions: null }), [0]);
+    expect(a.tokens?.undescribedLogonIds).toBeNull();
+  });
+});

@@ -29,12 +29,18 @@ class FakeApi implements Win32Api {
   reusedHandles = new Set<string>();
   duplicates = 0;
   holderOpens = new Map<number, number>();
+  /** OpenProcess calls asking for PROCESS_DUP_HANDLE, granted or not. */
+  dupOpenAttempts = new Map<number, number>();
   lsaFreed = 0;
   lsaAllocated = 0;
   wtsFreed = 0;
   mismatchTimes = 2;
   queries: number[] = [];
   handleCount = 40;
+  /** Image names other than `app<pid>.exe`. */
+  images = new Map<number, string>();
+  /** WTSEnumerateSessionsExW fails (RPC error), as on some hosts: the source falls back. */
+  wtsExFails = false;
   private handleTargets = new Map<bigint, { kind: 'process'; pid: number } | { kind: 'token'; key: string }>();
 
   private alloc(target: { kind: 'process'; pid: number } | { kind: 'token'; key: string }): bigint {
@@ -67,7 +73,7 @@ class FakeApi implements Win32Api {
     buffer.fill(0, 0, size);
     pids.forEach((pid, i) => {
       const off = i * (L.PROCESS_INFO.size + 32);
-      const name = Buffer.from(pid === 0 ? '' : pid === 4 ? 'System' : pid === SELF ? 'node.exe' : `app${pid}.exe`, 'utf16le');
+      const name = Buffer.from(pid === 0 ? '' : pid === 4 ? 'System' : pid === SELF ? 'node.exe' : (this.images.get(pid) ?? `app${pid}.exe`), 'utf16le');
       buffer.writeUInt32LE(i === pids.length - 1 ? 0 : L.PROCESS_INFO.size + 32, off);
       name.copy(buffer, off + L.PROCESS_INFO.size);
       buffer.writeUInt16LE(name.length, off + L.PROCESS_INFO.ImageName);
@@ -86,6 +92,7 @@ class FakeApi implements Win32Api {
     return 0x1000n;
   }
   openProcess(pid: number, access: number): Win32Result<bigint> {
+    if (access & L.PROCESS_DUP_HANDLE) this.dupOpenAttempts.set(pid, (this.dupOpenAttempts.get(pid) ?? 0) + 1);
     if (this.gonePids.has(pid)) return { value: null, error: L.ERROR_INVALID_PARAMETER };
     if (this.denied.has(pid)) return { value: null, error: L.ERROR_ACCESS_DENIED };
     if (this.protectedPids.has(pid) && access & L.PROCESS_DUP_HANDLE) return { value: null, error: L.ERROR_ACCESS_DENIED };
@@ -131,6 +138,7 @@ class FakeApi implements Win32Api {
     return { value: null, error: L.ERROR_NOT_ALL_ASSIGNED };
   }
   wtsEnumerateSessionsEx() {
+    if (this.wtsExFails) return { value: null, error: 1726 };
     const arr = Buffer.alloc(L.WTS_SESSION_INFO_1.size);
     arr.writeUInt32LE(2, L.WTS_SESSION_INFO_1.SessionId);
     arr.writeBigUInt64LE(this.memory.place(Buffer.from('RDP-Tcp#1\0', 'utf16le')), L.WTS_SESSION_INFO_1.pSessionName);
@@ -140,7 +148,11 @@ class FakeApi implements Win32Api {
     this.wtsFreed += count;
   }
   wtsEnumerateSessions() {
-    return { value: null, error: 1 };
+    if (!this.wtsExFails) return { value: null, error: 1 };
+    const arr = Buffer.alloc(L.WTS_SESSION_INFO.size);
+    arr.writeUInt32LE(2, L.WTS_SESSION_INFO.SessionId);
+    arr.writeBigUInt64LE(this.memory.place(Buffer.from('RDP-Tcp#1\0', 'utf16le')), L.WTS_SESSION_INFO.pWinStationName);
+    return { value: { pointer: this.memory.place(arr), count: 1 }, error: 0 };
   }
   wtsFreeMemory() {
     this.wtsFreed++;
@@ -276,6 +288,33 @@ describe('Windows source over a fake Win32 API', () => {
     expect(snap.collectors.find((c) => c.name === 'handles')?.success).toBe(false);
     expect(snap.collectors.find((c) => c.name === 'tokens')?.success).toBe(false);
     expect(snap.wtsSessions).not.toBeNull();
+  });
+
+  it('never opens lsass for handle duplication unless told to: its handles are skipped, and counted', async () => {
+    const api = scenario();
+    api.images.set(200, 'LSASS.EXE');
+    const snap = await createWindowsSourceWithApi(api, { logger }).collect({ deadline: Date.now() + 5000 });
+    expect(api.dupOpenAttempts.get(200)).toBeUndefined();
+    expect(api.dupOpenAttempts.get(100)).toBe(1);
+    expect(snap.tokenHandles?.find((h) => h.pid === 200)?.unresolved).toBe('skipped');
+    expect(snap.issues.find((i) => i.collector === 'tokens' && i.kind === 'holder_skipped')?.count).toBe(1);
+    expect(snapshotSchema.safeParse(snap).success).toBe(true);
+
+    const optIn = scenario();
+    optIn.images.set(200, 'lsass.exe');
+    const opened = await createWindowsSourceWithApi(optIn, { logger, openProtectedProcesses: true }).collect({ deadline: Date.now() + 5000 });
+    expect(optIn.dupOpenAttempts.get(200)).toBe(1);
+    expect(opened.tokenHandles?.find((h) => h.pid === 200)?.unresolved).toBe('access_denied');
+  });
+
+  it('falls back to WTSEnumerateSessionsW and says user names are unknown', async () => {
+    const api = scenario();
+    api.wtsExFails = true;
+    const snap = await createWindowsSourceWithApi(api, { logger }).collect({ deadline: Date.now() + 5000 });
+    expect(snap.wtsSessions).toEqual([{ sessionId: 2, name: 'RDP-Tcp#1', state: 'active', user: null, domain: null }]);
+    expect(snap.wtsUserNamesKnown).toBe(false);
+    expect(snap.issues.find((i) => i.collector === 'wts' && i.kind === 'user_names_unavailable')?.count).toBe(1);
+    expect(api.wtsFreed).toBe(1);
   });
 
   it('refuses --source windows off Windows with a usage error', async () => {

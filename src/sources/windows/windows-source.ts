@@ -96,6 +96,7 @@ export function createWindowsSourceWithApi(api: Win32Api, options: WindowsSource
       runner.run('wts', deadline, () => collectWtsSessions(api, log.wts)),
       runner.run('lsa', deadline, () => collectLogonSessions(api, issues, log.lsa)),
     ]);
+    if (wts.value && !wts.value.userNamesKnown) issues.add('wts', 'user_names_unavailable');
     const [processes, handles]: [CollectorOutcome<ProcessScan>, CollectorOutcome<HandleScan>] = await Promise.all([
       runner.run('processes', deadline, () => collectProcesses(api, processTable, issues)),
       runner.run('handles', deadline, () => collectHandles(api, handleTable, typeIndex)),
@@ -103,7 +104,12 @@ export function createWindowsSourceWithApi(api: Win32Api, options: WindowsSource
     const scan = handles.value;
     const tokens = await runner.run('tokens', deadline, () => {
       if (!scan) throw new RdsLeakError('E_NATIVE_CALL', 'no handle table in this scan (the handles collector failed)');
-      return resolveTokenHandles(api, scan.tokens, processes.value?.raw ?? null, issues, { concurrency, chunkSize: CHUNK_SIZE, debugPrivilege });
+      return resolveTokenHandles(api, scan.tokens, processes.value?.raw ?? null, issues, {
+        concurrency,
+        chunkSize: CHUNK_SIZE,
+        debugPrivilege,
+        openProtectedProcesses: options.openProtectedProcesses ?? false,
+      });
     });
     if (scan) log.handles.debug({ tokenTypeIndex: scan.tokenTypeIndex, calibrated: scan.calibrated, handles: scan.totalHandles, tokenHandles: scan.tokens.length }, 'handle table scanned');
     return {
@@ -111,7 +117,8 @@ export function createWindowsSourceWithApi(api: Win32Api, options: WindowsSource
       host,
       source: 'windows',
       collectedAt: new Date().toISOString(),
-      wtsSessions: wts.value,
+      wtsSessions: wts.value?.sessions ?? null,
+      ...(wts.value && !wts.value.userNamesKnown ? { wtsUserNamesKnown: false } : {}),
       logonSessions: lsa.value,
       processes: processes.value?.processes ?? null,
       tokenHandles: tokens.value,

@@ -5,6 +5,7 @@ import { formatObjectAddress, type HandleEntry } from '../decoders/handle-table.
 import type { RawProcess } from '../decoders/process-info.js';
 import { decodeTokenStatistics } from '../decoders/token.js';
 import type { IssueCounter } from '../issues.js';
+import { isProtectedImage } from '../protected-processes.js';
 import { ERROR_ACCESS_DENIED, ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER, PROCESS_DUP_HANDLE, PROCESS_QUERY_LIMITED_INFORMATION, TOKEN_QUERY, TOKEN_STATISTICS } from '../layouts.js';
 import { yieldToEventLoop } from '../yield.js';
 
@@ -19,6 +20,8 @@ export interface TokenResolveOptions {
   readonly sliceMs?: number;
   /** SeDebugPrivilege enabled: an OpenProcess(PROCESS_DUP_HANDLE) refusal then means a protected process. */
   readonly debugPrivilege: boolean;
+  /** Open lsass and the other protected processes too (off by default: least privilege, see protected-processes.ts). */
+  readonly openProtectedProcesses: boolean;
 }
 
 type Resolution = { tokenId: string; logonId: string } | { reason: UnresolvedReason };
@@ -89,6 +92,10 @@ async function resolveHolder(
   issues: IssueCounter,
   options: TokenResolveOptions,
 ): Promise<TokenHandle[]> {
+  if (!options.openProtectedProcesses && isProtectedImage(processes?.get(pid)?.imageName)) {
+    issues.add('tokens', 'holder_skipped', entries.length);
+    return entries.map((e) => toHandle(e, { reason: 'skipped' }));
+  }
   const opened = api.openProcess(pid, PROCESS_DUP_HANDLE | PROCESS_QUERY_LIMITED_INFORMATION);
   if (opened.value === null) {
     const reason = holderOpenFailure(api, pid, opened.error, issues, options.debugPrivilege);
