@@ -67,7 +67,7 @@ void *fake_alloc(SIZE_T bytes, const char *kind, DWORD count) {
     live[liveCount].kind = kind;
     live[liveCount].count = count;
     liveCount++;
-    fake_log("alloc %s %p count=%lu bytes=%lu", kind, p, (unsigned long)count, (unsigned long)bytes);
+    fake_log("alloc %s %lu/%p count=%lu bytes=%lu", kind, (unsigned long)GetCurrentProcessId(), p, (unsigned long)count, (unsigned long)bytes);
   }
   ReleaseSRWLockExclusive(&allocLock);
   return p;
@@ -83,7 +83,7 @@ BOOL fake_free(void *p, const char *function, const char *detail) {
       break;
     }
   }
-  fake_log("free %s %p %s result=%s", function, p, detail, found ? "ok" : "unknown");
+  fake_log("free %s %lu/%p %s result=%s", function, (unsigned long)GetCurrentProcessId(), p, detail, found ? "ok" : "unknown");
   if (found) HeapFree(heap, 0, p);
   ReleaseSRWLockExclusive(&allocLock);
   return found;
