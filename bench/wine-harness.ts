@@ -2,8 +2,10 @@
  * Runs the compiled agent and the leak tool in Windows Node under Wine (shared by test/wine and
  * bench/wine-bench.ts). Facts this relies on (see ../shared/notes/windows-native.md): Node under Wine
  * fails on pipe stdio, so stdin is /dev/null and stdout/stderr go to files; results come back through
- * files or HTTP. Everything started here is stopped by its handle (never by name); `stopWine()` ends the
- * wineserver of our private prefix only.
+ * files or HTTP. Each process can run another copy of node.exe and get extra environment of its own
+ * (`WineProcessOptions`: renamed holder images, the replacement DLLs of test/wine/fakes). Everything
+ * started here is stopped by its handle (never by name); `stopWine()` ends the wineserver of our private
+ * prefix only.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync, rmSync, statSync } from 'node:fs';
@@ -73,8 +75,9 @@ export function nodeCopy(w: WineEnv, folder: string, image: string, fakes?: Fake
   const exe = join(dir, image);
   copyIfChanged(w.nodeExe, exe);
   if (fakes) {
-    copyFileSync(fakes.wtsapi32, join(dir, 'wtsapi32.dll'));
-    copyFileSync(fakes.secur32, join(dir, 'secur32.dll'));
+    // Only when rebuilt: overwriting a DLL in place would change it under a Wine process that maps it.
+    copyIfChanged(fakes.wtsapi32, join(dir, 'wtsapi32.dll'));
+    copyIfChanged(fakes.secur32, join(dir, 'secur32.dll'));
   }
   return exe;
 }
