@@ -35,8 +35,11 @@ export class ScriptedHostRun {
     writeFileSync(this.logFile, '');
   }
 
+  /** Extra environment for the agent process (e.g. RDSLEAK_FAKE_HOOK_DISABLE). */
+  extraEnv: NodeJS.ProcessEnv = {};
+
   private get options() {
-    return { exe: this.exe, env: fakeHostEnv(this.hostFile, this.logFile) };
+    return { exe: this.exe, env: { ...fakeHostEnv(this.hostFile, this.logFile), ...this.extraEnv } };
   }
 
   /** Runs `cli.js ...args` to completion; returns exit code and outputs. */

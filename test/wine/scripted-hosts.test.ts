@@ -193,6 +193,23 @@ describe('scenario 1: the article\'s host (zombie 0017c025 of HK\\test01 pinning
   });
 });
 
+describe('the token hook fails loudly', () => {
+  it('makes LsaEnumerateLogonSessions fail while a host that lists tokens is served without the hook', async () => {
+    const run = new ScriptedHostRun(wine, fakes, dir, 'no-hook');
+    run.extraEnv = { RDSLEAK_FAKE_HOOK_DISABLE: '1' };
+    run.write({ sessions: SERVICES_AND_CONSOLE, logons: WELL_KNOWN_LOGONS, tokens: [{ id: '00000000:00000001', logon: NETWORK_SERVICE }] });
+    const report = await run.diagnose(1);
+    expect(report.error).toBeNull();
+    const lsa = report.snapshot!.collectors.find((c) => c.name === 'lsa');
+    expect(lsa?.success).toBe(false);
+    expect(lsa?.error).toMatch(/0xc00000e5/i); // STATUS_INTERNAL_ERROR
+    const audit = run.audit();
+    expect(audit.hook).toBe('failed');
+    expect(audit.calls).toContain('call LsaEnumerateLogonSessions fails: token hook not installed');
+    expectAllFreed(audit);
+  });
+});
+
 // --- scenario 2 ------------------------------------------------------------------------------------------
 
 describe('scenario 2: Citrix ICA sessions, listeners from 65536, disconnected sessions with empty names', () => {

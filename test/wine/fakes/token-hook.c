@@ -59,6 +59,11 @@ BOOL token_hook_ok(void) {
 }
 
 BOOL token_hook_install(void) {
+  if (GetEnvironmentVariableW(L"RDSLEAK_FAKE_HOOK_DISABLE", NULL, 0) > 0) {
+    /* lets a test check that a missing hook is loud */
+    fake_log("hook FAILED disabled by RDSLEAK_FAKE_HOOK_DISABLE");
+    return FALSE;
+  }
   HMODULE advapi32 = LoadLibraryW(L"advapi32.dll");
   HMODULE kernelbase = GetModuleHandleW(L"kernelbase.dll");
   void *target = kernelbase ? (void *)GetProcAddress(kernelbase, "GetTokenInformation") : NULL;
