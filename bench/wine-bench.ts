@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   try {
     for (const n of SIZES) {
       const t0 = performance.now();
-      const leak = await startLeakTool(wine, n, dir, 900_000);
+      const leak = await startLeakTool(wine, n, dir, { timeoutMs: 900_000 });
       const setupSeconds = (performance.now() - t0) / 1000;
       try {
         const r = await runDiagnose(wine, dir, { collections: COLLECTIONS, pid: leak.status.pid, name: `bench-${n}`, timeoutMs: 1_800_000 });

@@ -2,11 +2,13 @@
  * Runs the compiled agent and the leak tool in Windows Node under Wine (shared by test/wine and
  * bench/wine-bench.ts). Facts this relies on (see docs/background.md, Wine): Node under Wine
  * fails on pipe stdio, so stdin is /dev/null and stdout/stderr go to files; results come back through
- * files or HTTP. Everything started here is stopped by its handle (never by name); `stopWine()` ends the
- * wineserver of our private prefix only.
+ * files or HTTP. Each process can run another copy of node.exe and get extra environment of its own
+ * (`WineProcessOptions`: renamed holder images, the replacement DLLs of test/wine/fakes). Everything
+ * started here is stopped by its handle (never by name); `stopWine()` ends the wineserver of our private
+ * prefix only.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -45,6 +47,54 @@ export function setupWine(): WineEnv {
   };
 }
 
+/** What scripts/wine/build-fakes.sh builds from test/wine/fakes (scripted RDS hosts). */
+export interface FakeBuild {
+  readonly dir: string;
+  readonly wtsapi32: string;
+  readonly secur32: string;
+  readonly layoutProbe: string;
+}
+
+/** Builds the replacement wtsapi32/secur32 DLLs and the layout probe (needs npm run build first). */
+export function buildFakes(): FakeBuild {
+  const r = spawnSync('bash', [join(REPO_ROOT, 'scripts/wine/build-fakes.sh')], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const dir = /^OUT=(.*)$/m.exec(r.stdout)?.[1];
+  if (r.status !== 0 || !dir) throw new Error(`scripts/wine/build-fakes.sh failed (exit ${r.status}):\n${r.stderr}`);
+  return { dir, wtsapi32: join(dir, 'wtsapi32.dll'), secur32: join(dir, 'secur32.dll'), layoutProbe: join(dir, 'layout-probe.exe') };
+}
+
+function copyIfChanged(from: string, to: string): void {
+  if (existsSync(to) && statSync(to).size === statSync(from).size && statSync(to).mtimeMs >= statSync(from).mtimeMs) return;
+  copyFileSync(from, to);
+}
+
+/**
+ * A copy of Windows node.exe named `image` (e.g. svchost.exe: the process list then shows that image) in
+ * its own folder of the cache. With `fakes`, the replacement DLLs lie next to it: Wine loads them for a
+ * process started with {@link fakeHostEnv} only (they must sit in the executable's own folder).
+ */
+export function nodeCopy(w: WineEnv, folder: string, image: string, fakes?: FakeBuild): string {
+  const dir = join(dirname(w.nodeExe), '..', 'images', folder);
+  mkdirSync(dir, { recursive: true });
+  const exe = join(dir, image);
+  copyIfChanged(w.nodeExe, exe);
+  if (fakes) {
+    // Only when rebuilt: overwriting a DLL in place would change it under a Wine process that maps it.
+    copyIfChanged(fakes.wtsapi32, join(dir, 'wtsapi32.dll'));
+    copyIfChanged(fakes.secur32, join(dir, 'secur32.dll'));
+  }
+  return exe;
+}
+
+/** The environment that makes one Wine process load the replacement DLLs and serve `hostFile`. */
+export function fakeHostEnv(hostFile: string, logFile: string): NodeJS.ProcessEnv {
+  return {
+    WINEDLLOVERRIDES: 'mscoree,mshtml=;wtsapi32,secur32=n',
+    RDSLEAK_FAKE_HOST: winPath(hostFile),
+    RDSLEAK_FAKE_LOG: winPath(logFile),
+  };
+}
+
 /** A Linux path as Windows Node under Wine sees it (drive Z: maps to /). */
 export function winPath(path: string): string {
   return `Z:${resolve(path).replace(/\//g, '\\')}`;
@@ -57,14 +107,23 @@ export interface WineChild {
   readonly exited: Promise<number | null>;
 }
 
+/**
+ * What one Wine process runs as: another copy of node.exe (a renamed image such as svchost.exe, or one
+ * with replacement DLLs next to it) and extra environment for that process only (e.g. WINEDLLOVERRIDES).
+ */
+export interface WineProcessOptions {
+  readonly exe?: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
 /** Starts `node.exe args...` under Wine with stdin /dev/null and stdout/stderr in files of `dir`. */
-export function startWineNode(w: WineEnv, args: string[], dir: string, name: string): WineChild {
+export function startWineNode(w: WineEnv, args: string[], dir: string, name: string, options: WineProcessOptions = {}): WineChild {
   mkdirSync(dir, { recursive: true });
   const stdoutFile = join(dir, `${name}.stdout`);
   const stderrFile = join(dir, `${name}.stderr`);
   const out = openSync(stdoutFile, 'w');
   const err = openSync(stderrFile, 'w');
-  const child = spawn(w.wine, [w.nodeExe, ...args], { cwd: REPO_ROOT, env: w.env, stdio: ['ignore', out, err] });
+  const child = spawn(w.wine, [options.exe ?? w.nodeExe, ...args], { cwd: REPO_ROOT, env: { ...w.env, ...options.env }, stdio: ['ignore', out, err] });
   closeSync(out);
   closeSync(err);
   const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
@@ -100,6 +159,9 @@ function tail(file: string): string {
 export interface LeakToolStatus {
   pid: number;
   image: string;
+  targetPid: number;
+  /** TokenId (HIGH:LOW) of the token whose handles the tool holds. */
+  tokenId: string | null;
   count: number;
   ready: boolean;
   stopped: boolean;
@@ -111,13 +173,25 @@ export interface LeakTool {
   stop(): Promise<void>;
 }
 
+export interface LeakToolOptions extends WineProcessOptions {
+  /** Hold tokens of this process instead of the tool's own. */
+  readonly pid?: number;
+  /** Distinguishes the files of several tools in one directory. */
+  readonly name?: string;
+  readonly timeoutMs?: number;
+}
+
 /** Starts the leak tool holding `count` token handles and waits until it reports them held. */
-export async function startLeakTool(w: WineEnv, count: number, dir: string, timeoutMs = 120_000): Promise<LeakTool> {
-  const statusFile = join(dir, `leak-${count}.json`);
-  const stopFile = join(dir, `leak-${count}.stop`);
+export async function startLeakTool(w: WineEnv, count: number, dir: string, options: LeakToolOptions = {}): Promise<LeakTool> {
+  const name = options.name ?? `leak-${count}`;
+  const statusFile = join(dir, `${name}.json`);
+  const stopFile = join(dir, `${name}.stop`);
   rmSync(statusFile, { force: true });
   rmSync(stopFile, { force: true });
-  const run = startWineNode(w, [join('dist', 'src', 'bin', 'leak-tool.js'), '--count', String(count), '--status', winPath(statusFile), '--stop-file', winPath(stopFile)], dir, `leak-${count}`);
+  const args = [join('dist', 'src', 'bin', 'leak-tool.js'), '--count', String(count), '--status', winPath(statusFile), '--stop-file', winPath(stopFile)];
+  if (options.pid !== undefined) args.push('--pid', String(options.pid));
+  const run = startWineNode(w, args, dir, name, options);
+  const timeoutMs = options.timeoutMs ?? 120_000;
   let exitCode: number | null | undefined;
   void run.exited.then((c) => (exitCode = c));
   const status = await waitFor('the leak tool to hold its handles', timeoutMs, () => {
@@ -142,13 +216,13 @@ import type { DiagnoseReport } from '../src/bin/windows-diagnose.js';
 export type { DiagnoseReport };
 
 /** Runs the native source in Windows Node `collections` times and returns its report. */
-export async function runDiagnose(w: WineEnv, dir: string, options: { collections: number; pid?: number; name?: string; timeoutMs?: number }): Promise<DiagnoseReport> {
+export async function runDiagnose(w: WineEnv, dir: string, options: { collections: number; pid?: number; name?: string; timeoutMs?: number } & WineProcessOptions): Promise<DiagnoseReport> {
   const name = options.name ?? `diagnose-${options.collections}`;
   const out = join(dir, `${name}.json`);
   rmSync(out, { force: true });
   const args = [join('dist', 'src', 'bin', 'windows-diagnose.js'), '--out', winPath(out), '--collections', String(options.collections), '--log', winPath(join(dir, `${name}.log`))];
   if (options.pid !== undefined) args.push('--pid', String(options.pid));
-  const run = startWineNode(w, args, dir, name);
+  const run = startWineNode(w, args, dir, name, options);
   const timer = setTimeout(() => run.child.kill('SIGKILL'), options.timeoutMs ?? 300_000);
   await run.exited;
   clearTimeout(timer);

@@ -2,25 +2,28 @@
  * rds-leak-exporter leak tool: deliberately holds N access-token handles, so the exporter (and the Wine
  * harness) can be checked against a known leak. Runs under Windows Node (real Windows or Wine).
  *
- *   node dist/tools/leak-tool/leak-tool.js --count 100 --status status.json [--stop-file stop.flag]
+ *   node dist/src/bin/leak-tool.js --count 100 --status status.json [--stop-file stop.flag]
  *                                         [--pid 1234] [--exit-on-stdin-close]
  *
  * --pid: hold tokens of another process (e.g. a user's explorer.exe) instead of its own: the handles then
  * keep that user's logon session alive after log-off, as a leaking service would (needs administrator /
  * SeDebugPrivilege for other users' processes). Without --pid it duplicates its own process token.
- * The tool writes {pid, image, count, ready} to --status once the handles are held, and exits cleanly
+ * The tool writes {pid, image, tokenId, count, ready} to --status once the handles are held, and exits cleanly
  * (closing every handle, status {stopped: true}) when --stop-file appears, on SIGINT/SIGTERM/SIGBREAK, or
  * when stdin closes if --exit-on-stdin-close is given (not under Wine, where stdin must be /dev/null).
  */
 import { writeFileSync, existsSync, renameSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PROCESS_QUERY_LIMITED_INFORMATION, TOKEN_QUERY } from '../sources/windows/layouts.js';
+import { PROCESS_QUERY_LIMITED_INFORMATION, TOKEN_QUERY, TOKEN_STATISTICS } from '../sources/windows/layouts.js';
+import { decodeTokenStatistics } from '../sources/windows/decoders/token.js';
 
 interface Status {
   pid: number;
   image: string;
   targetPid: number;
+  /** TokenId (HIGH:LOW) of the held token: scripted Wine hosts map it to a logon session (test/wine/fakes). */
+  tokenId: string | null;
   count: number;
   ready: boolean;
   stopped: boolean;
@@ -52,6 +55,7 @@ async function main(): Promise<void> {
     pid: process.pid,
     image: basename(process.execPath),
     targetPid: values.pid ? Number(values.pid) : process.pid,
+    tokenId: null,
     count: 0,
     ready: false,
     stopped: false,
@@ -83,6 +87,9 @@ async function main(): Promise<void> {
     const base = api.openProcessToken(source, TOKEN_QUERY);
     if (base.value === null) throw new Error(`OpenProcessToken failed with error ${base.error}`);
     held.push(base.value);
+    const stats = Buffer.alloc(TOKEN_STATISTICS.size);
+    const queried = api.tokenStatistics(base.value, stats);
+    if (queried.value !== null) status.tokenId = decodeTokenStatistics(stats, queried.value).tokenId;
     while (held.length < count) {
       const dup = api.duplicateHandle(api.currentProcess, Number(base.value), TOKEN_QUERY);
       if (dup.value === null) throw new Error(`DuplicateHandle failed with error ${dup.error} after ${held.length} handles`);
