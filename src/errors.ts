@@ -11,7 +11,12 @@ export type ErrorCode =
   | 'E_LISTEN'
   | 'E_NATIVE_DECODE'
   | 'E_NATIVE_CALL'
-  | 'E_COLLECTOR_TIMEOUT';
+  | 'E_COLLECTOR_TIMEOUT'
+  | 'E_SERVICE_ACCESS_DENIED'
+  | 'E_SERVICE_EXISTS'
+  | 'E_SERVICE_MISSING'
+  | 'E_SERVICE_CALL'
+  | 'E_LOG_FILE';
 
 export class RdsLeakError extends Error {
   readonly code: ErrorCode;

@@ -5,6 +5,9 @@ import { EMPTY_HISTORY } from '../analysis/zombie-tracker.js';
 import { parseOptions, type Options } from '../config/options.js';
 import { RdsLeakError, errorMessage } from '../errors.js';
 import { createLogger } from '../logger.js';
+import { LogOutput } from '../logging/log-output.js';
+import { serveUntilStopped } from '../platform/serve-host.js';
+import { runServiceCommand } from '../platform/windows/service-cli.js';
 import { renderJsonReport, renderTextReport, reportExitCode, REPORT_EXIT } from '../report/report.js';
 import { FileSource } from '../sources/file/file-source.js';
 import { serializeSnapshot } from '../sources/file/snapshot-file.js';
@@ -68,6 +71,7 @@ async function reportCommand(options: Options, logger: Logger, io: Io): Promise<
  * returns null (the process then lives until a signal).
  */
 export async function main(argv: readonly string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number | null> {
+  if (argv[0] === 'service') return runServiceCommand(argv.slice(1), io);
   let options: Options;
   try {
     options = parseOptions(argv);
@@ -82,29 +86,30 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
     io.stdout.write(`rds-leak-exporter ${VERSION} (node ${process.version}, ${process.platform}/${process.arch})\n`);
     return 0;
   }
-  const logger = createLogger({ level: options.logLevel, format: options.logFormat, destination: io.stderr });
+  let logOutput: LogOutput;
+  try {
+    logOutput = await LogOutput.open(options.logFile, io.stderr);
+  } catch (error) {
+    return fail(error, io);
+  }
+  const logger = createLogger({ level: options.logLevel, format: options.logFormat, destination: logOutput.destination, alerts: logOutput.alerts });
   try {
     switch (options.command) {
       case 'snapshot':
         return await snapshotCommand(options, logger, io);
       case 'report':
         return await reportCommand(options, logger, io);
-      case 'serve': {
-        const server = await startServer(options, logger);
-        const stop = (signal: string) => {
-          logger.info({ signal }, 'shutting down');
-          server.close().then(
-            () => process.exit(0),
-            () => process.exit(1),
-          );
-        };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        return null;
-      }
+      case 'serve':
+        return await serveUntilStopped(async () => {
+          const server = await startServer(options, logger);
+          return { stop: () => server.close() };
+        }, { logger, logOutput });
     }
   } catch (error) {
     return fail(error, io);
+  } finally {
+    // One-shot commands: flush a log file before the process ends (serve closes it when it stops).
+    if (options.command !== 'serve') await logOutput.close();
   }
 }
 

@@ -29,6 +29,12 @@ export const FLAGS: readonly FlagDefinition[] = [
   { name: 'web.telemetry-path', kind: 'string', help: 'Path under which to expose metrics.', defaultText: '/metrics', commands: ['serve'] },
   { name: 'log.level', kind: 'enum', choices: ['debug', 'info', 'warn', 'error'], help: 'Only log messages with the given severity or above.', defaultText: 'info' },
   { name: 'log.format', kind: 'enum', choices: ['logfmt', 'json'], help: 'Output format of log messages.', defaultText: 'logfmt' },
+  {
+    name: 'log.file',
+    kind: 'string',
+    help: 'Where logs go: stderr, eventlog (warnings and errors also to the Windows Event Log, source rds-leak-exporter), or a file path (rotated at 10 MiB, 5 old files kept). Under the Windows service, stderr means eventlog plus %ProgramData%\\rds-leak-exporter\\logs\\rds-leak-exporter.log.',
+    defaultText: 'stderr',
+  },
   { name: 'source', kind: 'enum', choices: SOURCE_KINDS, help: 'Where snapshots come from.', defaultText: 'windows on Windows, simulate elsewhere' },
   { name: 'file.path', kind: 'paths', help: 'Snapshot JSON file for --source file; repeat it (or give a directory) to replay a sequence in order.' },
   { name: 'file.loop', kind: 'boolean', help: 'Start the replayed sequence again after its last snapshot instead of repeating the last one.', defaultText: 'false' },

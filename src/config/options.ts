@@ -24,6 +24,8 @@ export interface Options {
   readonly webConfigFile: string | null;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   readonly logFormat: 'logfmt' | 'json';
+  /** `stderr`, `eventlog` or a file path (src/logging/log-output.ts). */
+  readonly logFile: string;
   readonly source: SourceKind;
   readonly filePaths: readonly string[];
   readonly fileLoop: boolean;
@@ -274,6 +276,7 @@ export function parseOptions(argv: readonly string[], platform: NodeJS.Platform 
     webConfigFile: raw.has('web.config.file') ? c.string('web.config.file', '') : null,
     logLevel: c.enumOf('log.level', 'info'),
     logFormat: c.enumOf('log.format', 'logfmt'),
+    logFile: c.string('log.file', 'stderr').trim() || 'stderr',
     source,
     filePaths,
     fileLoop: c.boolean('file.loop', false),
