@@ -96,9 +96,10 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
   try {
     switch (options.command) {
       case 'snapshot':
-        return await snapshotCommand(options, logger, io);
+        // One-shot commands flush a log file before the process ends (serve closes it when it stops).
+        return await snapshotCommand(options, logger, io).finally(() => logOutput.close());
       case 'report':
-        return await reportCommand(options, logger, io);
+        return await reportCommand(options, logger, io).finally(() => logOutput.close());
       case 'serve':
         return await serveUntilStopped(async () => {
           const server = await startServer(options, logger);
@@ -107,9 +108,6 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
     }
   } catch (error) {
     return fail(error, io);
-  } finally {
-    // One-shot commands: flush a log file before the process ends (serve closes it when it stops).
-    if (options.command !== 'serve') await logOutput.close();
   }
 }
 

@@ -71,6 +71,8 @@ export const SC_STATUS_PROCESS_INFO = 0;
 export const NO_ERROR = 0;
 export const ERROR_ACCESS_DENIED = 5;
 export const ERROR_CALL_NOT_IMPLEMENTED = 120;
+/** ChangeServiceConfig2W: a configuration level the system does not have. */
+export const ERROR_INVALID_LEVEL = 124;
 export const ERROR_SERVICE_ALREADY_RUNNING = 1056;
 export const ERROR_SERVICE_DOES_NOT_EXIST = 1060;
 export const ERROR_SERVICE_CANNOT_ACCEPT_CTRL = 1061;

@@ -14,6 +14,7 @@ import {
   DELETE,
   ERROR_ACCESS_DENIED,
   ERROR_FILE_NOT_FOUND,
+  ERROR_INVALID_LEVEL,
   ERROR_SERVICE_ALREADY_RUNNING,
   ERROR_SERVICE_DOES_NOT_EXIST,
   ERROR_SERVICE_EXISTS,
@@ -158,7 +159,10 @@ async function install(api: ServiceCommandApi, ctx: ServiceCommandContext, io: S
     try {
       for (const config of serviceConfiguration()) {
         const error = api.scm.changeConfig2(service, config);
-        if (error !== 0) throw callFailed(`ChangeServiceConfig2W(${config.level})`, error);
+        if (error === ERROR_INVALID_LEVEL) {
+          // Windows has every level since Vista; Wine lacks some (delayed start, preshutdown).
+          io.stderr.write(`rds-leak-exporter: warning: this system does not support the ${config.level} setting (ChangeServiceConfig2W: Win32 error 124); installed without it\n`);
+        } else if (error !== 0) throw callFailed(`ChangeServiceConfig2W(${config.level})`, error);
       }
       const error = api.registry.setLocalMachineValues(EVENT_SOURCE_KEY, eventSourceValues(executable));
       if (error !== 0) throw callFailed(`registering the Event Log source (HKLM\\${EVENT_SOURCE_KEY})`, error);
