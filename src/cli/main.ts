@@ -76,6 +76,8 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
   try {
     options = parseOptions(argv);
   } catch (error) {
+    // Under the SCM a configuration mistake must still reach it and the Event Log (a service has no console).
+    if (process.platform === 'win32' && !argv.some((a) => a === 'snapshot' || a === 'report')) return reportToServiceControl(error, io);
     return fail(error, io);
   }
   if (options.help) {
@@ -107,6 +109,17 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
         }, { logger, logOutput });
     }
   } catch (error) {
+    return fail(error, io);
+  }
+}
+
+/** Reports a failed start to the SCM when it started us (STOPPED with the exit code); else one line as usual. */
+async function reportToServiceControl(error: unknown, io: Io): Promise<number | null> {
+  try {
+    const logOutput = await LogOutput.open('stderr', io.stderr);
+    const logger = createLogger({ level: 'info', format: 'logfmt', destination: logOutput.destination, alerts: logOutput.alerts });
+    return await serveUntilStopped(() => Promise.reject(error), { logger, logOutput });
+  } catch {
     return fail(error, io);
   }
 }

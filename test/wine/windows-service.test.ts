@@ -104,7 +104,9 @@ beforeAll(async () => {
   if (boot.status !== 0) throw new Error(`wineboot --init failed (exit ${boot.status})`);
   const reg = spawnSync(wine.wine, ['reg', 'add', 'HKCU\\Software\\Wine', '/v', 'Version', '/d', 'win10', '/f'], { env, stdio: 'ignore', timeout: 120_000 });
   if (reg.status !== 0) throw new Error(`could not set the prefix to Windows 10 (exit ${reg.status})`);
-  // Keep the wineserver (and with it services.exe and our service) alive between our Wine commands.
+  // Keep the wineserver (and with it services.exe and our service) alive between our Wine commands:
+  // wait for the one wineboot left to end, then start a persistent one (`-p` fails while one runs).
+  spawnSync(wine.wineserver, ['-w'], { env, stdio: 'ignore', timeout: 60_000 });
   const persistent = spawnSync(wine.wineserver, ['-p'], { env, stdio: 'ignore', timeout: 30_000 });
   if (persistent.status !== 0) throw new Error(`wineserver -p failed (exit ${persistent.status})`);
 }, 600_000);
@@ -179,8 +181,12 @@ describe('rds-leak-exporter.exe as a Windows service under Wine', () => {
     // A config mistake: the service reports STOPPED with its exit code 2 (usage/config).
     writeFileSync(join(dir, 'config.yaml'), `${CONFIG()}no.such.key: 1\n`);
     const bad = await service(['start'], 'start-bad');
-    expect(bad.code).toBe(1);
+    expect(bad.code, bad.stderr).toBe(1);
     expect(bad.stderr).toContain('stopped while starting (exit code 2)');
+    // The reason is in the service's log file (and, on Windows, the Event Log), since a service has no console.
+    expect(readFileSync(join(env.WINEPREFIX!, 'drive_c', 'users', 'Public', 'rds-leak-exporter', 'logs', 'rds-leak-exporter.log'), 'utf8')).toMatch(
+      /level=error msg="service failed to start" err=".*unknown key \\"no\.such\.key\\"/,
+    );
     writeFileSync(join(dir, 'config.yaml'), CONFIG());
     await waitFor('the failed service process to exit', 5_000, () => (exeProcesses().length === 0 ? true : null));
   });
@@ -205,17 +211,17 @@ describe('rds-leak-exporter.exe as a Windows service under Wine', () => {
 const k32 = koffi.load('kernel32.dll');
 const LoadLibraryExW = k32.func('void *LoadLibraryExW(const char16_t *path, void *file, uint32_t flags)');
 const FormatMessageW = k32.func('uint32_t FormatMessageW(uint32_t flags, void *source, uint32_t id, uint32_t lang, void *buf, uint32_t size, void *args)');
-const module = LoadLibraryExW(process.argv[3], null, 2 /* LOAD_LIBRARY_AS_DATAFILE */);
+const library = LoadLibraryExW(process.argv[3], null, 2 /* LOAD_LIBRARY_AS_DATAFILE */);
 const results = {};
 for (const id of [1, 2, 3, 4]) {
   const text = Buffer.from('text of event ' + id + '\\0', 'utf16le');
   const args = Buffer.alloc(8);
   args.writeBigUInt64LE(koffi.address(text));
   const out = Buffer.alloc(1024);
-  const n = FormatMessageW(0x800 | 0x2000 /* FROM_HMODULE | ARGUMENT_ARRAY */, module, id, 0, out, 512, args);
+  const n = FormatMessageW(0x800 | 0x2000 /* FROM_HMODULE | ARGUMENT_ARRAY */, library, id, 0, out, 512, args);
   results[id] = n ? out.toString('utf16le', 0, n * 2) : null;
 }
-require('fs').writeFileSync(process.argv[4], JSON.stringify({ loaded: module !== null, results }));
+require('fs').writeFileSync(process.argv[4], JSON.stringify({ loaded: library !== null, results }));
 `,
     );
     const outFile = join(dir, 'format-message.json');
