@@ -31,7 +31,7 @@ async function loadWindowsHost(): Promise<ServiceHostApi> {
 function runInForeground(running: Stoppable, logger: Logger, exit: (code: number) => void): void {
   const stop = (signal: string) => {
     logger.info({ signal }, 'shutting down');
-    running.stop().then(
+    void running.stop().then(
       () => exit(0),
       () => exit(1),
     );

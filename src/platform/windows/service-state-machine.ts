@@ -97,7 +97,7 @@ export class ServiceStateMachine {
     }
     this.handle = registered.value;
     this.enterPending(SERVICE_START_PENDING, this.options.startWaitHintMs);
-    this.start().then(
+    void this.start().then(
       (running) => {
         this.running = running;
         this.setState(SERVICE_RUNNING, 0);
