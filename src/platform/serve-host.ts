@@ -28,13 +28,14 @@ async function loadWindowsHost(): Promise<ServiceHostApi> {
   return loadServiceHostApi();
 }
 
-function runInForeground(running: Stoppable, logger: Logger, exit: (code: number) => void): void {
+function runInForeground(running: Stoppable, options: ServeHostOptions, exit: (code: number) => void): void {
   const stop = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    void running.stop().then(
-      () => exit(0),
-      () => exit(1),
-    );
+    options.logger.info({ signal }, 'shutting down');
+    void running
+      .stop()
+      .then(() => 0, () => 1)
+      // Flush the log file before the process ends.
+      .then((code) => options.logOutput.close().then(() => exit(code), () => exit(code)));
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
@@ -48,7 +49,7 @@ export async function serveUntilStopped(start: () => Promise<Stoppable>, options
   const { logger } = options;
   const exit = options.exit ?? ((code: number) => process.exit(code));
   if ((options.platform ?? process.platform) !== 'win32') {
-    runInForeground(await start(), logger, exit);
+    runInForeground(await start(), options, exit);
     return null;
   }
   let host: ServiceHostApi;
@@ -56,7 +57,7 @@ export async function serveUntilStopped(start: () => Promise<Stoppable>, options
     host = await (options.loadHost ?? loadWindowsHost)();
   } catch (error) {
     logger.debug({ err: error instanceof Error ? error.message : String(error) }, 'service control unavailable: running in the foreground');
-    runInForeground(await start(), logger, exit);
+    runInForeground(await start(), options, exit);
     return null;
   }
   const [{ ServiceStateMachine }, { SERVICE_NAME }, { defaultServiceLogPath }] = await Promise.all([
@@ -104,6 +105,6 @@ export async function serveUntilStopped(start: () => Promise<Stoppable>, options
         void finish();
       });
   });
-  if (mode === 'console') runInForeground(await start(), logger, exit);
+  if (mode === 'console') runInForeground(await start(), options, exit);
   return null;
 }

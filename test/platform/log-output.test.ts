@@ -1,9 +1,11 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { LogOutput } from '../../src/logging/log-output.js';
 import { EventLogSink, eventFromLogLine } from '../../src/platform/windows/event-log-sink.js';
+import { spawn } from 'node:child_process';
+import { CLI, freePort, runCli } from '../fixtures/agent-process.js';
 import { tempDir } from '../fixtures/temp-dir.js';
 import { FakeEventLog } from './fake-service-api.js';
 
@@ -101,5 +103,50 @@ describe('--log.file <path>', () => {
     await explicit.useServiceDefaults(join(dir, 'other.log'));
     await explicit.close();
     expect(readdirSync(dir).sort()).toEqual(['mine.log', 'svc']);
+  });
+});
+
+describe('the log.file flag and the service command through the CLI', () => {
+  it('parses --log.file and the config key; stderr is the default', async () => {
+    const { parseOptions } = await import('../../src/config/options.js');
+    expect(parseOptions([]).logFile).toBe('stderr');
+    expect(parseOptions(['--log.file', 'eventlog']).logFile).toBe('eventlog');
+    const dir = tempDir('logflag');
+    const config = join(dir, 'c.yaml');
+    writeFileSync(config, `log.file: ${join(dir, 'x.log')}\n`);
+    expect(parseOptions(['--config.file', config]).logFile).toBe(join(dir, 'x.log'));
+  });
+
+  it('serve with --log.file writes the file, and flushes it when stopped by SIGTERM', async () => {
+    const dir = tempDir('logcli');
+    const path = join(dir, 'sub', 'agent.log');
+    const port = await freePort();
+    const child = spawn(process.execPath, [CLI, 'serve', '--source', 'simulate', '--web.listen-address', `127.0.0.1:${port}`, '--log.file', path], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      for (let i = 0; i < 100; i++) {
+        const ok = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.ok, () => false);
+        if (ok) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    const log = readFileSync(path, 'utf8');
+    expect(log).toMatch(/^ts=\S+ level=info msg=listening /m);
+    expect(log).toMatch(/^ts=\S+ level=info msg="shutting down" signal=SIGTERM$/m);
+    // Records go to the file only (the simulation banner is not a log record).
+    expect(stderr).not.toMatch(/level=/);
+  });
+
+  it('service commands need Windows: one line, exit 2', async () => {
+    if (process.platform === 'win32') return;
+    const r = await runCli(['service', 'status']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('rds-leak-exporter: service commands manage a Windows service: they need Windows (this is linux)\n');
   });
 });
