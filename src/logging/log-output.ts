@@ -79,12 +79,19 @@ export class LogOutput {
   /** Under the SCM: `stderr` means the service default (Event Log + rotated file at `defaultFile`). */
   async useServiceDefaults(defaultFile: string): Promise<void> {
     if (this.logFile !== LOG_FILE_STDERR) return;
-    this.useFile(defaultFile);
+    // Each destination without the other rather than none: the Event Log first, so it can tell a file problem.
+    let eventLogError: unknown = null;
     try {
       await this.useEventLog();
     } catch (error) {
-      this.text.write(`rds-leak-exporter: the Event Log is not available, logging to ${defaultFile} only: ${errorMessage(error)}\n`);
+      eventLogError = error;
     }
+    try {
+      this.useFile(defaultFile);
+    } catch (error) {
+      this.alerts.write(`${JSON.stringify({ level: 'error', msg: 'cannot open the log file: logging to the Event Log only', file: defaultFile, err: errorMessage(error) })}\n`);
+    }
+    if (eventLogError !== null) this.text.write(`rds-leak-exporter: the Event Log is not available, logging to ${defaultFile} only: ${errorMessage(eventLogError)}\n`);
   }
 
   private useFile(path: string): void {

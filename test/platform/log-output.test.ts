@@ -150,3 +150,18 @@ describe('the log.file flag and the service command through the CLI', () => {
     expect(r.stderr).toBe('rds-leak-exporter: service commands manage a Windows service: they need Windows (this is linux)\n');
   });
 });
+
+describe('service defaults when a destination fails', () => {
+  it('an unusable log file is reported to the Event Log, which keeps working', async () => {
+    const dir = tempDir('badlog');
+    writeFileSync(join(dir, 'file'), 'a file, not a directory');
+    const api = new FakeEventLog();
+    const output = await LogOutput.open('stderr', collector(), { openEventLog: (fallback) => Promise.resolve(new EventLogSink(api, 'src', fallback)) });
+    await output.useServiceDefaults(join(dir, 'file', 'logs', 'x.log'));
+    const reports = api.calls.filter((c) => c.fn === 'ReportEventW');
+    expect(reports).toHaveLength(1);
+    expect(reports[0]?.args[1]).toBe(1);
+    expect(reports[0]?.args[3]).toMatch(/^cannot open the log file: logging to the Event Log only\r\n\r\nfile=\S+x\.log err=/);
+    await output.close();
+  });
+});
