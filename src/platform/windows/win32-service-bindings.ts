@@ -13,6 +13,7 @@ import koffi, { type LibraryHandle, type TypeObject } from 'koffi';
 import { RdsLeakError } from '../../errors.js';
 import type { CallResult, EventLogApi, RegistryApi, ScmApi, ServiceConfig2, ServiceHostApi, ServiceStatus } from './service-api.js';
 import {
+  ERROR_FAILED_SERVICE_CONTROLLER_CONNECT,
   HKEY_LOCAL_MACHINE,
   KEY_WRITE,
   REG_DWORD,
@@ -217,10 +218,10 @@ export function loadServiceHostApi(): ServiceHostApi {
       keepAlive.push(nameBuffer, table);
       return new Promise((resolve) => {
         StartServiceCtrlDispatcherW.async(table, (err, ok) => {
-          // The worker thread's last error is not ours to read here: a failure is taken as "not started
-          // by the SCM" (ERROR_FAILED_SERVICE_CONTROLLER_CONNECT, by far the common case) unless known.
+          // The call ran on a worker thread; GetLastError() read here gave its 1063 under Wine, but
+          // should it read 0 the failure is still "not started by the SCM": that is all the caller uses.
           if (err) resolve(-1);
-          else resolve(ok ? 0 : GetLastError() || 1063);
+          else resolve(ok ? 0 : GetLastError() || ERROR_FAILED_SERVICE_CONTROLLER_CONNECT);
         });
       });
     },
