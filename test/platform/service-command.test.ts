@@ -190,6 +190,17 @@ describe('service start, stop, status, uninstall', () => {
     expect(scm.registry.size).toBe(0);
   });
 
+  it('configure applies the install settings to a service created by an installer (MSI)', async () => {
+    expect(await run(['configure'])).toBe(0);
+    expect(scm.calls.find((c) => c.fn === 'OpenServiceW')?.args).toEqual([0x100n, 'rds-leak-exporter', 0x2 | 0x10]);
+    const levels = scm.calls.filter((c) => c.fn === 'ChangeServiceConfig2W').map((c) => (c.args[1] as { level: string }).level);
+    expect(levels).toEqual(['description', 'delayedAutoStart', 'failureActions', 'failureActionsFlag', 'preshutdownInfo']);
+    expect(scm.registry.get('SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\rds-leak-exporter')).toHaveLength(2);
+    expect(scm.names()).not.toContain('DeleteService');
+    scm.installed = false;
+    expect(await run(['configure'])).toBe(2);
+  });
+
   it('uninstall exits 2 when the service is not installed', async () => {
     scm.installed = false;
     expect(await run(['uninstall'])).toBe(2);

@@ -136,10 +136,14 @@ describe('rds-leak-exporter.exe as a Windows service under Wine', () => {
     expect(source).toMatch(/TypesSupported\s+REG_DWORD\s+0x7/);
   });
 
-  it('a second install exits 2 with one line', async () => {
+  it('a second install exits 2 with one line; configure applies the settings again', async () => {
     const r = await service(['install'], 'install-again');
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe('rds-leak-exporter: service rds-leak-exporter is already installed (service uninstall removes it)');
+    // What an MSI that created the service itself runs afterwards.
+    const c = await service(['configure'], 'configure');
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout).toContain('configured service rds-leak-exporter');
   });
 
   it('service start reaches RUNNING, status says so, and /metrics answers on the configured port', async () => {

@@ -47,6 +47,7 @@ export const SERVICE_ACCEPT_PRESHUTDOWN = 0x100;
 // Access rights.
 export const SC_MANAGER_CONNECT = 0x1;
 export const SC_MANAGER_CREATE_SERVICE = 0x2;
+export const SERVICE_CHANGE_CONFIG = 0x2;
 export const SERVICE_QUERY_STATUS = 0x4;
 export const SERVICE_START = 0x10;
 export const SERVICE_STOP = 0x20;

@@ -22,6 +22,7 @@ import {
   ERROR_SERVICE_NOT_ACTIVE,
   SC_MANAGER_CONNECT,
   SC_MANAGER_CREATE_SERVICE,
+  SERVICE_CHANGE_CONFIG,
   SERVICE_CONTROL_STOP,
   SERVICE_NAME,
   SERVICE_QUERY_STATUS,
@@ -43,7 +44,7 @@ import {
   STOP_WAIT_HINT_MS,
 } from './service-spec.js';
 
-export const SERVICE_ACTIONS = ['install', 'uninstall', 'start', 'stop', 'status'] as const;
+export const SERVICE_ACTIONS = ['install', 'uninstall', 'start', 'stop', 'status', 'configure'] as const;
 export type ServiceAction = (typeof SERVICE_ACTIONS)[number];
 
 export interface ServiceCommandIo {
@@ -65,7 +66,7 @@ export interface ServiceCommandContext {
   readonly fileExists: (path: string) => boolean;
 }
 
-export const SERVICE_USAGE = `Usage: rds-leak-exporter service <install|uninstall|start|stop|status> [flags]
+export const SERVICE_USAGE = `Usage: rds-leak-exporter service <install|uninstall|start|stop|status|configure> [flags]
   install    register the Windows service (LocalSystem, delayed automatic start, restart on failure,
              Event Log source); it runs: serve --config.file <path>
     --config.file=<path>   default: %ProgramData%\\rds-leak-exporter\\config.yaml
@@ -73,6 +74,7 @@ export const SERVICE_USAGE = `Usage: rds-leak-exporter service <install|uninstal
   start      start the service and wait until it is RUNNING
   stop       stop the service and wait until it is STOPPED
   status     print its state; exit 0 RUNNING, 3 not running, 2 not installed
+  configure  apply install's settings to an existing service (for installers that create it themselves)
 `;
 
 const POLL_MS = 250;
@@ -139,6 +141,32 @@ async function waitForState(api: ServiceCommandApi, ctx: ServiceCommandContext, 
 
 const stateName = (state: number): string => SERVICE_STATE_NAMES[state] ?? `state ${state}`;
 
+/** The settings CreateServiceW cannot take (ChangeServiceConfig2W) and the Event Log source. */
+function configureService(api: ServiceCommandApi, io: ServiceCommandIo, service: bigint, executable: string): void {
+  for (const config of serviceConfiguration()) {
+    const error = api.scm.changeConfig2(service, config);
+    if (error === ERROR_INVALID_LEVEL) {
+      // Windows has every level since Vista; Wine lacks some (delayed start, failure actions flag).
+      io.stderr.write(`rds-leak-exporter: warning: this system does not support the ${config.level} setting (ChangeServiceConfig2W: Win32 error 124); going on without it\n`);
+    } else if (error !== 0) throw callFailed(`ChangeServiceConfig2W(${config.level})`, error);
+  }
+  const error = api.registry.setLocalMachineValues(EVENT_SOURCE_KEY, eventSourceValues(executable));
+  if (error !== 0) throw callFailed(`registering the Event Log source (HKLM\\${EVENT_SOURCE_KEY})`, error);
+}
+
+/**
+ * Applies the same settings to a service created by someone else (the MSI's ServiceInstall, which
+ * cannot express failure actions, delayed start or an event source): run by the MSI after install.
+ */
+async function configure(api: ServiceCommandApi, ctx: ServiceCommandContext, io: ServiceCommandIo): Promise<number> {
+  const [executable] = ctx.program;
+  if (executable === undefined) throw new ScmCall('E_SERVICE_CALL', 'cannot tell the path of this executable');
+  // SERVICE_START too: failure actions that restart the service need it.
+  await withService(api, SERVICE_CHANGE_CONFIG | SERVICE_START, (service) => Promise.resolve(configureService(api, io, service, executable)));
+  io.stdout.write(`configured service ${SERVICE_NAME}: delayed automatic start, restart on failure, preshutdown, Event Log source\n`);
+  return 0;
+}
+
 async function install(api: ServiceCommandApi, ctx: ServiceCommandContext, io: ServiceCommandIo, configFile: string | null): Promise<number> {
   const configPath = configFile ?? defaultConfigPath(ctx.env);
   const [executable, ...programArgs] = ctx.program;
@@ -157,15 +185,7 @@ async function install(api: ServiceCommandApi, ctx: ServiceCommandContext, io: S
     }
     const service = created.value;
     try {
-      for (const config of serviceConfiguration()) {
-        const error = api.scm.changeConfig2(service, config);
-        if (error === ERROR_INVALID_LEVEL) {
-          // Windows has every level since Vista; Wine lacks some (delayed start, preshutdown).
-          io.stderr.write(`rds-leak-exporter: warning: this system does not support the ${config.level} setting (ChangeServiceConfig2W: Win32 error 124); installed without it\n`);
-        } else if (error !== 0) throw callFailed(`ChangeServiceConfig2W(${config.level})`, error);
-      }
-      const error = api.registry.setLocalMachineValues(EVENT_SOURCE_KEY, eventSourceValues(executable));
-      if (error !== 0) throw callFailed(`registering the Event Log source (HKLM\\${EVENT_SOURCE_KEY})`, error);
+      configureService(api, io, service, executable);
     } catch (failure) {
       // Leave nothing half-configured behind: a later install must start from scratch.
       api.scm.deleteService(service);
@@ -247,6 +267,8 @@ export async function runServiceAction(argv: readonly string[], io: ServiceComma
       return install(api, ctx, io, configFile);
     case 'uninstall':
       return uninstall(api, ctx, io);
+    case 'configure':
+      return configure(api, ctx, io);
     case 'start':
       return start(api, ctx, io);
     case 'stop':
