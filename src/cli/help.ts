@@ -6,7 +6,7 @@ export function helpText(): string {
     `rds-leak-exporter ${VERSION}: leaked token handles and zombie logon sessions on Windows RDS hosts, for Prometheus.`,
     '',
     'Usage: rds-leak-exporter [serve|snapshot|report] [flags]',
-    '       rds-leak-exporter service <install|uninstall|start|stop|status> (Windows; service --help)',
+    '       rds-leak-exporter service <install|uninstall|start|stop|status|configure> (Windows; service --help)',
     '',
     'Commands:',
     '  serve     serve /metrics (default)',

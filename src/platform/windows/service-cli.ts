@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { isSea } from 'node:sea';
 import { resolve } from 'node:path';
-import { RdsLeakError, errorMessage } from '../../errors.js';
+import { RdsLeakError, UsageError, errorMessage } from '../../errors.js';
 import { runServiceAction, SERVICE_USAGE, type ServiceCommandApi, type ServiceCommandContext, type ServiceCommandIo } from './service-command.js';
 
 /** The command line that starts this program: the single executable alone, or node.exe and the script. */
@@ -25,7 +25,7 @@ export async function runServiceCommand(argv: readonly string[], io: ServiceComm
   }
   try {
     if (!deps.api && process.platform !== 'win32') {
-      throw new RdsLeakError('E_USAGE', `service commands manage a Windows service: they need Windows (this is ${process.platform})`, { exitCode: 2 });
+      throw new UsageError('E_USAGE', `service commands manage a Windows service: they need Windows (this is ${process.platform})`);
     }
     const api = deps.api ?? (await loadApi());
     const context: ServiceCommandContext = deps.context ?? {
