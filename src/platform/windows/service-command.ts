@@ -79,19 +79,17 @@ export const SERVICE_USAGE = `Usage: rds-leak-exporter service <install|uninstal
 
 const POLL_MS = 250;
 
-class ScmCall extends RdsLeakError {}
-
 function callFailed(what: string, error: number): RdsLeakError {
   if (error === ERROR_ACCESS_DENIED) {
     return new RdsLeakError('E_SERVICE_ACCESS_DENIED', `${what}: access denied (run from an elevated prompt: Run as administrator)`, { exitCode: 2 });
   }
-  return new ScmCall('E_SERVICE_CALL', `${what} failed (Win32 error ${error})`);
+  return new RdsLeakError('E_SERVICE_CALL', `${what} failed (Win32 error ${error})`);
 }
 
 const notInstalled = () => new RdsLeakError('E_SERVICE_MISSING', `service ${SERVICE_NAME} is not installed`, { exitCode: 2 });
 
 function parse(argv: readonly string[]): { action: ServiceAction; configFile: string | null } {
-  let parsed: ReturnType<typeof parseArgs<{ options: { 'config.file': { type: 'string' } }; allowPositionals: true; strict: true; args: string[] }>>;
+  let parsed: { values: { 'config.file'?: string | undefined }; positionals: string[] };
   try {
     parsed = parseArgs({ args: [...argv], options: { 'config.file': { type: 'string' } }, allowPositionals: true, strict: true });
   } catch (error) {
@@ -160,7 +158,7 @@ function configureService(api: ServiceCommandApi, io: ServiceCommandIo, service:
  */
 async function configure(api: ServiceCommandApi, ctx: ServiceCommandContext, io: ServiceCommandIo): Promise<number> {
   const [executable] = ctx.program;
-  if (executable === undefined) throw new ScmCall('E_SERVICE_CALL', 'cannot tell the path of this executable');
+  if (executable === undefined) throw new RdsLeakError('E_SERVICE_CALL', 'cannot tell the path of this executable');
   // SERVICE_START too: failure actions that restart the service need it.
   await withService(api, SERVICE_CHANGE_CONFIG | SERVICE_START, (service) => Promise.resolve(configureService(api, io, service, executable)));
   io.stdout.write(`configured service ${SERVICE_NAME}: delayed automatic start, restart on failure, preshutdown, Event Log source\n`);
@@ -170,7 +168,7 @@ async function configure(api: ServiceCommandApi, ctx: ServiceCommandContext, io:
 async function install(api: ServiceCommandApi, ctx: ServiceCommandContext, io: ServiceCommandIo, configFile: string | null): Promise<number> {
   const configPath = configFile ?? defaultConfigPath(ctx.env);
   const [executable, ...programArgs] = ctx.program;
-  if (executable === undefined) throw new ScmCall('E_SERVICE_CALL', 'cannot tell the path of this executable');
+  if (executable === undefined) throw new RdsLeakError('E_SERVICE_CALL', 'cannot tell the path of this executable');
   const commandLine = serviceCommandLine(executable, [...programArgs, ...serviceArguments(configPath)]);
   const manager = api.scm.openManager(SC_MANAGER_CONNECT | SC_MANAGER_CREATE_SERVICE);
   if (manager.value === null) throw callFailed('OpenSCManagerW', manager.error);
@@ -210,7 +208,7 @@ async function stopAndWait(api: ServiceCommandApi, ctx: ServiceCommandContext, i
   }
   if (result.value === null) throw callFailed('ControlService(STOP)', result.error);
   const stopped = await waitForState(api, ctx, service, SERVICE_STOPPED, STOP_WAIT_HINT_MS + 5_000);
-  if (stopped === null) throw new ScmCall('E_SERVICE_CALL', `service ${SERVICE_NAME} did not stop within ${(STOP_WAIT_HINT_MS + 5_000) / 1000} s`);
+  if (stopped === null) throw new RdsLeakError('E_SERVICE_CALL', `service ${SERVICE_NAME} did not stop within ${(STOP_WAIT_HINT_MS + 5_000) / 1000} s`);
   io.stdout.write(`service ${SERVICE_NAME} stopped\n`);
 }
 
@@ -236,10 +234,10 @@ async function start(api: ServiceCommandApi, ctx: ServiceCommandContext, io: Ser
     }
     if (error !== 0) throw callFailed('StartServiceW', error);
     const status = await waitForState(api, ctx, service, SERVICE_RUNNING, START_WAIT_HINT_MS);
-    if (status === null) throw new ScmCall('E_SERVICE_CALL', `service ${SERVICE_NAME} is not RUNNING after ${START_WAIT_HINT_MS / 1000} s`);
+    if (status === null) throw new RdsLeakError('E_SERVICE_CALL', `service ${SERVICE_NAME} is not RUNNING after ${START_WAIT_HINT_MS / 1000} s`);
     if (status.currentState !== SERVICE_RUNNING) {
       const code = status.serviceSpecificExitCode || status.win32ExitCode;
-      throw new ScmCall('E_SERVICE_CALL', `service ${SERVICE_NAME} stopped while starting (exit code ${code}); see the Event Log (source ${SERVICE_NAME}) or its log file`);
+      throw new RdsLeakError('E_SERVICE_CALL', `service ${SERVICE_NAME} stopped while starting (exit code ${code}); see the Event Log (source ${SERVICE_NAME}) or its log file`);
     }
     io.stdout.write(`service ${SERVICE_NAME} is RUNNING (pid ${status.processId})\n`);
     return 0;
