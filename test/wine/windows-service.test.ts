@@ -12,7 +12,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../fixtures/agent-process.js';
 import { REPO_ROOT, setupWine, waitFor, winPath, type WineEnv } from '../../bench/wine-harness.js';
@@ -57,10 +57,10 @@ async function regQuery(key: string, name: string): Promise<string> {
   return r.code === 0 ? r.stdout : '';
 }
 
-/** Linux processes running our executable under Wine (Wine shows the Windows command line). */
+/** Linux processes running our executable from our folder (Wine shows the Windows command line; other tests may run theirs). */
 function exeProcesses(): string[] {
   const r = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  return r.stdout.split('\n').filter((l) => l.includes('rds-leak-exporter.exe') && / serve( |$)/.test(l));
+  return r.stdout.split('\n').filter((l) => l.includes(basename(dir)) && l.includes('rds-leak-exporter.exe') && / serve( |$)/.test(l));
 }
 
 async function metrics(): Promise<string | null> {
