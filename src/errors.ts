@@ -45,6 +45,31 @@ export const ERROR_CATALOG = {
     meaning: 'The chosen source cannot run here: `--source windows` off Windows, or the native bindings (koffi) cannot load.',
     action: 'Use `--source simulate` or `--source file` off Windows; on Windows reinstall so the koffi addon is present.',
   },
+  E_SERVICE_ACCESS_DENIED: {
+    exitCode: 2,
+    meaning: '`service install|uninstall|start|stop|configure` was refused by the Service Control Manager: the prompt is not elevated.',
+    action: 'Run it from an elevated prompt (Run as administrator), or deploy with the MSI.',
+  },
+  E_SERVICE_EXISTS: {
+    exitCode: 2,
+    meaning: '`service install`: the service rds-leak-exporter is already installed, or still marked for deletion.',
+    action: '`rds-leak-exporter service uninstall` first; if it is marked for deletion, close services.msc and try again.',
+  },
+  E_SERVICE_MISSING: {
+    exitCode: 2,
+    meaning: 'The service rds-leak-exporter is not installed (or already marked for deletion).',
+    action: '`rds-leak-exporter service install`, or install the MSI.',
+  },
+  E_SERVICE_CALL: {
+    exitCode: 1,
+    meaning: 'A Service Control Manager call failed (the Win32 error is printed), or the service did not reach RUNNING or STOPPED in time.',
+    action: 'Look in the Event Log (Application, source rds-leak-exporter) and the log file under %ProgramData%\\rds-leak-exporter\\logs.',
+  },
+  E_LOG_FILE: {
+    exitCode: 2,
+    meaning: 'The directory of the `--log.file` path cannot be created or written.',
+    action: 'Fix the path or its permissions, or use `--log.file=stderr` / `eventlog`.',
+  },
   E_NATIVE_CALL: {
     exitCode: 1,
     meaning: 'A Windows API call of one collector failed (e.g. WTSEnumerateSessions, LsaEnumerateLogonSessions, NtQuerySystemInformation).',

@@ -7,6 +7,7 @@ export function helpText(): string {
     '',
     'Usage: rds-leak-exporter [serve|snapshot|report] [flags]',
     '       rds-leak-exporter analyze FILE... [flags]',
+    '       rds-leak-exporter service <install|uninstall|start|stop|status|configure> (Windows; service --help)',
     '',
     'Commands:',
     '  serve     serve /metrics (default)',

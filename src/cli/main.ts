@@ -1,5 +1,8 @@
 import { errorMessage, RdsLeakError, UsageError } from '../errors.js';
-import { loggerOptionsFrom } from '../logging/flags.js';
+import { LOG_FILE, loggerOptionsFrom } from '../logging/flags.js';
+import { LOG_FILE_STDERR, LogOutput } from '../logging/log-output.js';
+import { serveUntilStopped } from '../platform/serve-host.js';
+import { runServiceCommand } from '../platform/windows/service-cli.js';
 import { createLogger } from '../logging/logger.js';
 import { runAnalyze } from '../captures/analyze-command.js';
 import { analysisOptionsFrom } from '../analysis/flags.js';
@@ -21,10 +24,14 @@ export type { Io };
  * returns null (the process then lives until a signal).
  */
 export async function main(argv: readonly string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number | null> {
+  // `service ...` manages the Windows service: its own sub-commands, no agent flags (src/platform/windows).
+  if (argv[0] === 'service') return runServiceCommand(argv.slice(1), io);
   let invocation: Invocation;
   try {
     invocation = parseCommandLine(argv);
   } catch (error) {
+    // Under the SCM a configuration mistake must still reach it and the Event Log (a service has no console).
+    if (process.platform === 'win32' && !argv.some((a) => a === 'snapshot' || a === 'report' || a === 'analyze')) return reportToServiceControl(error, io);
     return fail(error, io);
   }
   const { command, positionals, flags } = invocation;
@@ -38,13 +45,20 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
   }
   const firstPositional = positionals[0];
   if (firstPositional !== undefined && !COMMANDS_WITH_FILES.includes(command)) return fail(new UsageError('E_USAGE', `unexpected argument "${firstPositional}"`), io);
-  const logger = createLogger(loggerOptionsFrom(flags, io.stderr));
+  let logOutput: LogOutput;
+  try {
+    logOutput = await LogOutput.open(flags.get(LOG_FILE), io.stderr);
+  } catch (error) {
+    return fail(error, io);
+  }
+  const logger = createLogger(loggerOptionsFrom(flags, { destination: logOutput.destination, alerts: logOutput.alerts }));
   try {
     switch (command) {
+      // One-shot commands flush a log file before the process ends (serve closes it when it stops).
       case 'snapshot':
-        return await snapshotCommand(flags, logger.child({ command }), io);
+        return await snapshotCommand(flags, logger.child({ command }), io).finally(() => logOutput.close());
       case 'report':
-        return await reportCommand(flags, logger.child({ command }), io);
+        return await reportCommand(flags, logger.child({ command }), io).finally(() => logOutput.close());
       case 'analyze': {
         if (positionals.length === 0) throw new UsageError('E_USAGE', 'analyze needs at least one capture file (see docs/analyze.md)');
         const metrics = metricsOptionsFrom(flags);
@@ -53,21 +67,27 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
           includeUserNames: metrics.includeUserNames,
         });
       }
-      case 'serve': {
-        const server = await startServer(flags, logger, io.stderr);
-        const stop = (signal: string) => {
-          logger.info({ signal }, 'shutting down');
-          server.close().then(
-            () => process.exit(0),
-            () => process.exit(1),
-          );
-        };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        return null;
-      }
+      case 'serve':
+        return await serveUntilStopped(
+          async () => {
+            const server = await startServer(flags, logger, io.stderr);
+            return { stop: () => server.close() };
+          },
+          { logger, logOutput },
+        );
     }
   } catch (error) {
+    return fail(error, io);
+  }
+}
+
+/** Reports a failed start to the SCM when it started us (STOPPED with the exit code); else one line as usual. */
+async function reportToServiceControl(error: unknown, io: Io): Promise<number | null> {
+  try {
+    const logOutput = await LogOutput.open(LOG_FILE_STDERR, io.stderr);
+    const logger = createLogger({ level: 'info', format: 'logfmt', destination: logOutput.destination, alerts: logOutput.alerts });
+    return await serveUntilStopped(() => Promise.reject(error instanceof Error ? error : new Error(String(error))), { logger, logOutput });
+  } catch {
     return fail(error, io);
   }
 }

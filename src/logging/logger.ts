@@ -5,11 +5,17 @@ export interface LoggerOptions {
   readonly level: 'debug' | 'info' | 'warn' | 'error';
   readonly format: 'logfmt' | 'json';
   /** Defaults to standard error, as Prometheus exporters log. */
-  readonly destination?: NodeJS.WritableStream;
+  readonly destination?: TextSink;
+  /** Also receives warnings and errors as pino JSON lines (the Windows Event Log: src/logging/log-output.ts). */
+  readonly alerts?: TextSink;
+}
+
+export interface TextSink {
+  write(line: string): unknown;
 }
 
 /** Re-encodes pino's JSON lines as logfmt (`ts=... level=info msg=...`), synchronously: no worker thread. */
-function logfmtStream(out: NodeJS.WritableStream): DestinationStream {
+function logfmtStream(out: TextSink): DestinationStream {
   return {
     write(line: string) {
       const record = JSON.parse(line) as Record<string, unknown>;
@@ -23,6 +29,7 @@ function logfmtStream(out: NodeJS.WritableStream): DestinationStream {
 
 export function createLogger(options: LoggerOptions): Logger {
   const out = options.destination ?? process.stderr;
+  const formatted = options.format === 'json' ? (out) : logfmtStream(out);
   return pino(
     {
       level: options.level,
@@ -30,6 +37,11 @@ export function createLogger(options: LoggerOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    options.format === 'json' ? (out as DestinationStream) : logfmtStream(out),
+    options.alerts
+      ? pino.multistream([
+          { level: 'debug', stream: formatted },
+          { level: 'warn', stream: options.alerts },
+        ])
+      : formatted,
   );
 }
