@@ -100,6 +100,8 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
         };
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));
+        // SIGHUP's default action ends the process: here it re-reads the web config, as exporters do.
+        process.on('SIGHUP', () => server.reloadWebConfig('SIGHUP'));
         return null;
       }
     }

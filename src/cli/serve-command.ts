@@ -1,13 +1,13 @@
 import type { AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import { CollectionService } from '../collection/collection-service.js';
 import type { Options } from '../config/options.js';
 import { RdsLeakError, UsageError } from '../errors.js';
 import { createExporterMetrics } from '../metrics/exporter-metrics.js';
 import { createApp } from '../server/app.js';
-import { loadWebConfig, PLAIN_HTTP } from '../server/web-config.js';
+import type { HttpLimits } from '../server/http-limits.js';
+import { closeHttpServer, createHttpServer, listen } from '../server/http-server.js';
+import { LiveWebConfig, type ReloadOutcome } from '../server/live-web-config.js';
 import type { SnapshotSource } from '../sources/source.js';
 import { VERSION } from '../version.js';
 import { analysisOptions, openSource } from './runtime.js';
@@ -15,6 +15,8 @@ import { analysisOptions, openSource } from './runtime.js';
 export interface RunningServer {
   readonly url: string;
   readonly source: SnapshotSource;
+  /** Re-reads --web.config.file (SIGHUP); a bad file leaves the previous config in force. */
+  reloadWebConfig(trigger: string): ReloadOutcome;
   close(): Promise<void>;
 }
 
@@ -29,20 +31,11 @@ function simulationBanner(options: Options, source: SnapshotSource): string {
   ].join('\n');
 }
 
-function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host === '' ? undefined : host, () => {
-      server.off('error', reject);
-      resolve(server.address() as AddressInfo);
-    });
-  });
-}
-
-/** Starts the exporter; resolves once it listens. */
-export async function startServer(options: Options, logger: Logger): Promise<RunningServer> {
+/** Starts the exporter; resolves once it listens. `limits` replaces the HTTP limits (tests). */
+export async function startServer(options: Options, logger: Logger, limits?: HttpLimits): Promise<RunningServer> {
   // Read the web config first: a mistake in it must stop the agent before any collection starts.
-  const web = options.webConfigFile ? loadWebConfig(options.webConfigFile) : PLAIN_HTTP;
+  const liveWeb = LiveWebConfig.load(options.webConfigFile, logger);
+  const web = liveWeb.current;
   const source = await openSource(options, logger);
   if (source.kind === 'simulate') {
     process.stderr.write(`${simulationBanner(options, source)}\n`);
@@ -69,13 +62,13 @@ export async function startServer(options: Options, logger: Logger): Promise<Run
       timeoutMarginMs: options.timeoutMarginMs,
       sourceDescription: source.description,
       simulated: source.kind === 'simulate',
-      web,
+      web: () => liveWeb.current,
     },
     logger,
   );
   const { host, port } = options.listenAddress;
   let address: AddressInfo;
-  const http = web.tls ? createHttpsServer(web.tls, app) : createServer(app);
+  const http = createHttpServer({ handler: app, web: liveWeb, logger, ...(limits ? { limits } : {}) });
   try {
     address = await listen(http, host, port);
   } catch (error) {
@@ -90,12 +83,14 @@ export async function startServer(options: Options, logger: Logger): Promise<Run
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `${web.tls ? 'https' : 'http'}://${shownHost === '[::]' || shownHost === '0.0.0.0' ? 'localhost' : shownHost}:${address.port}`;
   logger.info({ version: VERSION, source: source.description, address: `${shownHost}:${address.port}`, telemetry_path: options.telemetryPath, tls: web.tls !== null, basic_auth: web.basicAuthUsers.size > 0 }, 'listening');
+  liveWeb.watch();
   return {
     url,
     source,
+    reloadWebConfig: (trigger) => liveWeb.reload(trigger),
     async close() {
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-      http.closeAllConnections();
+      liveWeb.close();
+      await closeHttpServer(http);
       await source.close();
     },
   };
