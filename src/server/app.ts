@@ -27,7 +27,7 @@ export interface AppOptions {
    */
   readonly web?: WebConfig | (() => WebConfig);
   /** Where bcrypt runs (default: the process's worker pool). */
-  readonly passwordVerifier?: PasswordVerifier;
+  readonly passwordVerifier?: Pick<PasswordVerifier, 'verify'>;
 }
 
 /** Methods every endpoint answers; anything else gets 405 with this list in Allow. */
@@ -39,7 +39,7 @@ interface WebGuard {
   readonly handlers: readonly RequestHandler[];
 }
 
-function webGuard(config: WebConfig, verifier: PasswordVerifier | undefined): WebGuard {
+function webGuard(config: WebConfig, verifier: Pick<PasswordVerifier, 'verify'> | undefined): WebGuard {
   const handlers: RequestHandler[] = [];
   const certificateCheck = clientCertificateCheck(config.clientAuth);
   if (certificateCheck) handlers.push(certificateCheck);

@@ -60,7 +60,7 @@ function parseCredentials(header: string | undefined): { user: string; password:
  * at once: a flood of wrong passwords then costs the agent a bounded amount of CPU, and a scraper
  * whose credentials were already verified is never queued behind it.
  */
-export function basicAuth(users: ReadonlyMap<string, string>, verifier: PasswordVerifier = sharedPasswordVerifier(), realm = 'rds-leak-exporter'): RequestHandler {
+export function basicAuth(users: ReadonlyMap<string, string>, verifier: Pick<PasswordVerifier, 'verify'> = sharedPasswordVerifier(), realm = 'rds-leak-exporter'): RequestHandler {
   const accepted = new BoundedSet(ACCEPTED_CACHE_SIZE);
   const refused = new BoundedSet(REFUSED_CACHE_SIZE);
   const unknownUserHash = dummyHash(users.values());
