@@ -81,13 +81,14 @@ function pemCertificates(bytes: Buffer): X509Certificate[] {
  * or tags. exporter-toolkit's files never need them, and each is a way to make the file mean something
  * other than what a reader sees (or, for aliases, to make it huge).
  */
-function yamlOddity(doc: Document): { offset: number; problem: string } | null {
+function yamlOddity(doc: Document, text: string): { offset: number; problem: string } | null {
   let found: { offset: number; problem: string } | null = null;
   const at = (node: unknown) => (isNode(node) && node.range ? node.range[0] : 0);
   visit(doc, (_key, node) => {
     if (isAlias(node)) found = { offset: at(node), problem: `alias *${node.source} (YAML anchors and aliases are not supported: write the value out)` };
     else if (isPair(node) && isScalar(node.key) && node.key.value === '<<') found = { offset: at(node.key), problem: 'merge key << (not supported: write the keys out)' };
-    else if (isNode(node) && node.anchor) found = { offset: at(node), problem: `anchor &${node.anchor} (YAML anchors and aliases are not supported)` };
+    // A block node starts on the line after its anchor: point at the anchor itself.
+    else if (isNode(node) && node.anchor) found = { offset: Math.max(0, text.lastIndexOf(`&${node.anchor}`, at(node))), problem: `anchor &${node.anchor} (YAML anchors and aliases are not supported)` };
     else if (isNode(node) && node.tag) found = { offset: at(node), problem: `tag ${node.tag} (YAML tags are not supported)` };
     return found ? visit.BREAK : undefined;
   });
@@ -136,7 +137,7 @@ export function loadWebConfigFile(path: string): LoadedWebConfig {
   }
   // An empty file would silently mean no TLS and no authentication; a half-written one during a reload too.
   if (doc.contents === null) fail(null, null, 'the file is empty (leave out --web.config.file to serve plain HTTP without authentication)');
-  const oddity = yamlOddity(doc);
+  const oddity = yamlOddity(doc, text);
   if (oddity) fail(lineCounter.linePos(oddity.offset).line, null, oddity.problem);
 
   const parsed = webConfigSchema.safeParse(doc.toJS());
