@@ -7,6 +7,10 @@ import { METRICS } from '../../src/metrics/catalog.js';
 import { listenApp } from '../fixtures/test-app.js';
 import { Exposition } from '../fixtures/exposition.js';
 import { PartlyBrokenSource, SlowSource, silentLogger } from '../fixtures/fake-sources.js';
+import { basicHeader, listenWebApp } from '../fixtures/web-app.js';
+import { PLAIN_HTTP } from '../../src/server/web-config.js';
+import bcrypt from 'bcryptjs';
+import { pino } from 'pino';
 
 describe('exporter over HTTP (simulated leaky host)', () => {
   let server: RunningServer;
@@ -34,7 +38,7 @@ describe('exporter over HTTP (simulated leaky host)', () => {
       expect(m.has(def.name), def.name).toBe(true);
     }
     expect(m.value('rdsleak_build_info')).toBe(1);
-    expect(m.series('rdsleak_build_info')[0].labels.source).toBe('simulate:leaky');
+    expect(m.series('rdsleak_build_info')[0]?.labels.source).toBe('simulate:leaky');
     expect(m.value('rdsleak_collector_success', { collector: 'handles' })).toBe(1);
     expect(m.value('rdsleak_session_id_highest')).toBeGreaterThan(m.sum('rdsleak_sessions'));
     expect(m.value('rdsleak_token_handles', { process: 'svchost' })).toBeGreaterThan(0);
@@ -67,9 +71,9 @@ describe('scrapes', () => {
       const bodies = await Promise.all(Array.from({ length: 8 }, () => fetch(`${url}/metrics`).then((r) => r.text())));
       expect(source.collections).toBe(1);
       for (const body of bodies) expect(new Exposition(body).value('rdsleak_zombie_session_ids')).toBe(1);
-      const zombie = new Exposition(bodies[0]).series('rdsleak_zombie_logon_session_info');
+      const zombie = new Exposition(bodies[0] ?? '').series('rdsleak_zombie_logon_session_info');
       expect(zombie).toEqual([{ labels: { logon_id: '00000000:0017c025', session_id: '4', logon_type: 'remote_interactive', account_kind: 'user' }, value: 1 }]);
-      expect(new Exposition(bodies[0]).value('rdsleak_leaked_token_handles', { process: 'CtxSvcHost' })).toBe(1);
+      expect(new Exposition(bodies[0] ?? '').value('rdsleak_leaked_token_handles', { process: 'CtxSvcHost' })).toBe(1);
     } finally {
       server.close();
     }
@@ -109,6 +113,67 @@ describe('scrapes', () => {
       expect(m.value('rdsleak_token_handles', { process: 'svchost' })).toBe(5);
     } finally {
       server.close();
+    }
+  });
+});
+
+describe('methods', () => {
+  it('answer 405 with Allow for a method no endpoint has, 204 for OPTIONS, 404 elsewhere', async () => {
+    const app = await listenWebApp(PLAIN_HTTP);
+    try {
+      for (const path of ['/metrics', '/health', '/version', '/']) {
+        for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
+          const res = await fetch(`${app.url}${path}`, { method });
+          expect(res.status, `${method} ${path}`).toBe(405);
+          expect(res.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+        }
+        const options = await fetch(`${app.url}${path}`, { method: 'OPTIONS' });
+        expect(options.status).toBe(204);
+        expect(options.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+        const head = await fetch(`${app.url}${path}`, { method: 'HEAD' });
+        expect(head.status).toBe(200);
+      }
+      expect((await fetch(`${app.url}/nope`, { method: 'POST' })).status).toBe(404);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('are checked before authentication: a wrong method costs no bcrypt', async () => {
+    let verifications = 0;
+    const web = { ...PLAIN_HTTP, basicAuthUsers: new Map([['prometheus', bcrypt.hashSync('x', 4)]]) };
+    const app = await listenWebApp(web, { passwordVerifier: { verify: () => (verifications++, Promise.resolve(false)) } });
+    try {
+      expect((await fetch(`${app.url}/metrics`, { method: 'POST', headers: basicHeader('prometheus', 'y') })).status).toBe(405);
+      expect(verifications).toBe(0);
+      expect((await fetch(`${app.url}/metrics`, { headers: basicHeader('prometheus', 'y') })).status).toBe(401);
+      expect(verifications).toBe(1);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('errors', () => {
+  it('answer a short plain message, never a stack trace, and are logged as objects', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    // A header value that Node refuses: the failure issue 10 found, forced past the loader's checks.
+    const app = await listenWebApp({ ...PLAIN_HTTP, headers: { 'X-Broken': 'a\r\nb' } }, {}, logger);
+    try {
+      for (const path of ['/metrics', '/health', '/nope']) {
+        const res = await fetch(`${app.url}${path}`);
+        expect(res.status).toBe(500);
+        expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+        const body = await res.text();
+        expect(body).toBe('internal server error\n');
+      }
+      const logged = lines.map((l) => JSON.parse(l) as { msg: string; err?: { type?: string; stack?: string } });
+      expect(logged[0]?.msg).toBe('request failed');
+      expect(logged[0]?.err?.type).toBe('TypeError');
+      expect(logged[0]?.err?.stack).toContain('at ');
+    } finally {
+      await app.close();
     }
   });
 });
