@@ -25,6 +25,7 @@ export const HTTP_LIMITS: HttpLimits = {
   // Prometheus reconnects for each scrape (every 15 s or more) rather than holding an idle slot.
   keepAliveTimeoutMs: 5_000,
   tlsHandshakeTimeoutMs: 10_000,
-  // A few Prometheus servers, a few people with a browser, and room for a burst; not thousands.
-  maxConnections: 64,
+  // Prometheus's own default (--web.max-connections): far above what scrapers and people need (HTTP
+  // clients open a second connection under load), far below what exhausts sockets or memory.
+  maxConnections: 512,
 };

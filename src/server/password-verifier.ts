@@ -15,12 +15,19 @@ export interface PasswordVerifierOptions {
   readonly threads: number;
   /** Verifications waiting for a thread; beyond it verify() answers null (busy). */
   readonly maxQueued: number;
+  /**
+   * Share of its core a thread may spend on bcrypt: after a verification of d ms it rests
+   * d * (1 / share - 1) ms. A flood then costs the host (an RDS server full of users) a bounded amount
+   * of CPU, whatever its rate.
+   */
+  readonly cpuShare: number;
 }
 
 /** One thread per core beyond the one the event loop needs, at most 2: authentication must not starve collection. */
 export const PASSWORD_VERIFIER_DEFAULTS: PasswordVerifierOptions = {
   threads: Math.min(2, Math.max(1, availableParallelism() - 1)),
   maxQueued: 16,
+  cpuShare: 0.5,
 };
 
 interface Job {
@@ -59,6 +66,9 @@ function bcryptModulePath(): string | null {
 class PoolThread {
   readonly worker: Worker;
   job: Job | null = null;
+  jobStarted = 0;
+  /** Resting after a verification (PasswordVerifierOptions.cpuShare). */
+  resting = false;
 
   constructor(bcryptPath: string, onReply: (thread: PoolThread, reply: Reply) => void, onExit: (thread: PoolThread) => void) {
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptPath } });
@@ -88,15 +98,18 @@ export class PasswordVerifier {
 
   /** Verifications running or waiting. */
   get pending(): number {
-    return this.queue.length + this.inline + this.threads.filter((t) => t.job !== null).length;
+    return this.queue.length + this.inline + this.busyThreads();
+  }
+
+  private busyThreads(): number {
+    return this.threads.filter((t) => t.job !== null || t.resting).length;
   }
 
   /** Resolves to whether `password` matches the bcrypt `hash`; null (at once) when the queue is full. */
   verify(password: string, hash: string): Promise<boolean> | null {
     if (this.closed) return Promise.resolve(false);
     if (this.bcryptPath === null) return this.verifyInline(password, hash);
-    const busy = this.threads.filter((t) => t.job !== null).length;
-    if (busy >= this.options.threads && this.queue.length >= this.options.maxQueued) return null;
+    if (this.busyThreads() >= this.options.threads && this.queue.length >= this.options.maxQueued) return null;
     return new Promise((resolve) => {
       this.queue.push({ id: this.nextId++, password, hash, done: resolve });
       this.dispatch();
@@ -106,7 +119,9 @@ export class PasswordVerifier {
   async close(): Promise<void> {
     this.closed = true;
     for (const job of this.queue.splice(0)) job.done(false);
-    await Promise.all(this.threads.splice(0).map((t) => t.worker.terminate()));
+    const threads = this.threads.splice(0);
+    for (const thread of threads) thread.job?.done(false);
+    await Promise.all(threads.map((t) => t.worker.terminate()));
   }
 
   /** The fallback: bcryptjs's async API on the event loop, bounded the same way. */
@@ -123,7 +138,7 @@ export class PasswordVerifier {
 
   private dispatch(): void {
     while (this.queue.length > 0) {
-      let thread = this.threads.find((t) => t.job === null);
+      let thread = this.threads.find((t) => t.job === null && !t.resting);
       if (!thread && this.threads.length < this.options.threads && this.bcryptPath !== null) {
         thread = new PoolThread(this.bcryptPath, (t, reply) => this.onReply(t, reply), (t) => this.onExit(t));
         this.threads.push(thread);
@@ -131,6 +146,7 @@ export class PasswordVerifier {
       if (!thread) return;
       const job = this.queue.shift()!;
       thread.job = job;
+      thread.jobStarted = performance.now();
       thread.worker.postMessage({ id: job.id, password: job.password, hash: job.hash });
     }
   }
@@ -139,7 +155,16 @@ export class PasswordVerifier {
     const job = thread.job;
     thread.job = null;
     if (job && job.id === reply.id) job.done(reply.ok);
-    this.dispatch();
+    const restMs = (performance.now() - thread.jobStarted) * (1 / this.options.cpuShare - 1);
+    if (restMs >= 1) {
+      thread.resting = true;
+      setTimeout(() => {
+        thread.resting = false;
+        this.dispatch();
+      }, restMs).unref();
+    } else {
+      this.dispatch();
+    }
   }
 
   /** A thread that died fails its job (a refusal, never an acceptance) and is replaced on demand. */

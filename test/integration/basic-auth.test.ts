@@ -13,7 +13,7 @@ afterAll(async () => {
 });
 
 function verifier(threads: number, maxQueued: number): PasswordVerifier {
-  const v = new PasswordVerifier({ threads, maxQueued });
+  const v = new PasswordVerifier({ threads, maxQueued, cpuShare: 1 });
   verifiers.push(v);
   return v;
 }
@@ -125,5 +125,29 @@ describe('basic auth does not tell which user names exist', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('password verifier', () => {
+  it('rests a thread as long again as each verification took with cpuShare 0.5, so a flood uses half a core at most', async () => {
+    const v = new PasswordVerifier({ threads: 1, maxQueued: 4, cpuShare: 0.5 });
+    verifiers.push(v);
+    const hash = bcrypt.hashSync('right', 8);
+    const started = performance.now();
+    expect(await v.verify('wrong', hash)).toBe(false);
+    const took = performance.now() - started;
+    // Resting: still counted as busy, and the next verification waits for the rest to end.
+    expect(v.pending).toBe(1);
+    expect(await v.verify('right', hash)).toBe(true);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(took * 1.5);
+    await until(() => v.pending === 0);
+  });
+
+  it('refuses rather than accepts when it closes with a verification running', async () => {
+    const v = new PasswordVerifier({ threads: 1, maxQueued: 4, cpuShare: 1 });
+    verifiers.push(v);
+    const pending = v.verify('x', bcrypt.hashSync('x', 12));
+    await v.close();
+    expect(await pending).toBe(false);
   });
 });
