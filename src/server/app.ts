@@ -70,7 +70,8 @@ export function scrapeDeadline(header: string | undefined, now: number, options:
 export function createApp(service: CollectionService, exporterMetrics: ExporterMetrics, options: AppOptions, logger: Logger): Express {
   const app = express();
   app.disable('x-powered-by');
-  const currentWeb = typeof options.web === 'function' ? options.web : () => (options.web as WebConfig | undefined) ?? PLAIN_HTTP;
+  const web = options.web;
+  const currentWeb = typeof web === 'function' ? web : () => web ?? PLAIN_HTTP;
   const knownPaths = new Set([options.telemetryPath, '/health', '/version', '/']);
   let guard = webGuard(currentWeb(), options.passwordVerifier);
 

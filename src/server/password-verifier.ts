@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import bcrypt from 'bcryptjs';
+import { bcryptjsSource } from './bcryptjs-source.js';
 
 /**
  * bcrypt verifications off the event loop, on a small pool of worker threads, with a bounded queue.
@@ -42,25 +42,21 @@ interface Reply {
   readonly ok: boolean;
 }
 
-// CommonJS run by `new Worker(..., { eval: true })`: no file of ours to locate, so it works the same from
-// dist/ and under vitest (TypeScript sources).
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const bcrypt = require(workerData.bcryptPath);
+/** CommonJS run by `new Worker(..., { eval: true })`, bcryptjs's source included: no file to locate. */
+function workerSource(bcryptjs: string): string {
+  return `
+const { parentPort } = require('node:worker_threads');
+const bcryptModule = { exports: {} };
+(function (module, exports, define) {
+${bcryptjs}
+})(bcryptModule, bcryptModule.exports, undefined);
+const bcrypt = bcryptModule.exports;
 parentPort.on('message', ({ id, password, hash }) => {
   let ok = false;
   try { ok = bcrypt.compareSync(password, hash); } catch { ok = false; }
   parentPort.postMessage({ id, ok });
 });
 `;
-
-/** bcryptjs's CommonJS entry, for the worker; null where there is no file to load (the single executable's bundle). */
-function bcryptModulePath(): string | null {
-  try {
-    return createRequire(import.meta.url).resolve('bcryptjs');
-  } catch {
-    return null;
-  }
 }
 
 class PoolThread {
@@ -70,8 +66,8 @@ class PoolThread {
   /** Resting after a verification (PasswordVerifierOptions.cpuShare). */
   resting = false;
 
-  constructor(bcryptPath: string, onReply: (thread: PoolThread, reply: Reply) => void, onExit: (thread: PoolThread) => void) {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptPath } });
+  constructor(source: string, onReply: (thread: PoolThread, reply: Reply) => void, onExit: (thread: PoolThread) => void) {
+    this.worker = new Worker(source, { eval: true });
     // Idle threads must not keep the process alive; open sockets keep it alive while requests run.
     this.worker.unref();
     this.worker.on('message', (reply: Reply) => onReply(this, reply));
@@ -81,7 +77,8 @@ class PoolThread {
 }
 
 export class PasswordVerifier {
-  private readonly bcryptPath = bcryptModulePath();
+  /** The worker threads' code; null when bcryptjs's source is not available (verifications stay inline). */
+  private readonly source: string | null;
   private readonly threads: PoolThread[] = [];
   private readonly queue: Job[] = [];
   private nextId = 0;
@@ -89,11 +86,14 @@ export class PasswordVerifier {
   /** Verifications running on the main thread when worker threads are unavailable. */
   private inline = 0;
 
-  constructor(private readonly options: PasswordVerifierOptions = PASSWORD_VERIFIER_DEFAULTS) {}
+  constructor(private readonly options: PasswordVerifierOptions = PASSWORD_VERIFIER_DEFAULTS) {
+    const bcryptjs = bcryptjsSource();
+    this.source = bcryptjs === null ? null : workerSource(bcryptjs);
+  }
 
   /** True when verifications run on worker threads (false in a build that cannot start them). */
   get offMainThread(): boolean {
-    return this.bcryptPath !== null;
+    return this.source !== null;
   }
 
   /** Verifications running or waiting. */
@@ -108,7 +108,7 @@ export class PasswordVerifier {
   /** Resolves to whether `password` matches the bcrypt `hash`; null (at once) when the queue is full. */
   verify(password: string, hash: string): Promise<boolean> | null {
     if (this.closed) return Promise.resolve(false);
-    if (this.bcryptPath === null) return this.verifyInline(password, hash);
+    if (this.source === null) return this.verifyInline(password, hash);
     if (this.busyThreads() >= this.options.threads && this.queue.length >= this.options.maxQueued) return null;
     return new Promise((resolve) => {
       this.queue.push({ id: this.nextId++, password, hash, done: resolve });
@@ -139,12 +139,12 @@ export class PasswordVerifier {
   private dispatch(): void {
     while (this.queue.length > 0) {
       let thread = this.threads.find((t) => t.job === null && !t.resting);
-      if (!thread && this.threads.length < this.options.threads && this.bcryptPath !== null) {
-        thread = new PoolThread(this.bcryptPath, (t, reply) => this.onReply(t, reply), (t) => this.onExit(t));
+      if (!thread && this.threads.length < this.options.threads && this.source !== null) {
+        thread = new PoolThread(this.source, (t, reply) => this.onReply(t, reply), (t) => this.onExit(t));
         this.threads.push(thread);
       }
-      if (!thread) return;
-      const job = this.queue.shift()!;
+      const job = thread ? this.queue.shift() : undefined;
+      if (!thread || !job) return;
       thread.job = job;
       thread.jobStarted = performance.now();
       thread.worker.postMessage({ id: job.id, password: job.password, hash: job.hash });

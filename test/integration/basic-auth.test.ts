@@ -129,6 +129,10 @@ describe('basic auth does not tell which user names exist', () => {
 });
 
 describe('password verifier', () => {
+  it('runs bcrypt on worker threads', () => {
+    expect(verifier(1, 1).offMainThread).toBe(true);
+  });
+
   it('rests a thread as long again as each verification took with cpuShare 0.5, so a flood uses half a core at most', async () => {
     const v = new PasswordVerifier({ threads: 1, maxQueued: 4, cpuShare: 0.5 });
     verifiers.push(v);
