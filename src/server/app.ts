@@ -70,8 +70,8 @@ export function scrapeDeadline(header: string | undefined, now: number, options:
 export function createApp(service: CollectionService, exporterMetrics: ExporterMetrics, options: AppOptions, logger: Logger): Express {
   const app = express();
   app.disable('x-powered-by');
-  const web = options.web;
-  const currentWeb = typeof web === 'function' ? web : () => web ?? PLAIN_HTTP;
+  const configured = options.web;
+  const currentWeb = typeof configured === 'function' ? configured : () => configured ?? PLAIN_HTTP;
   const knownPaths = new Set([options.telemetryPath, '/health', '/version', '/']);
   let guard = webGuard(currentWeb(), options.passwordVerifier);
 
