@@ -8,6 +8,7 @@ import { createApp } from '../server/app.js';
 import type { HttpLimits } from '../server/http-limits.js';
 import { closeHttpServer, createHttpServer, listen } from '../server/http-server.js';
 import { LiveWebConfig, type ReloadOutcome } from '../server/live-web-config.js';
+import { sharedPasswordVerifier } from '../server/password-verifier.js';
 import type { SnapshotSource } from '../sources/source.js';
 import { VERSION } from '../version.js';
 import { analysisOptions, openSource } from './runtime.js';
@@ -82,7 +83,7 @@ export async function startServer(options: Options, logger: Logger, limits?: Htt
   }
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `${web.tls ? 'https' : 'http'}://${shownHost === '[::]' || shownHost === '0.0.0.0' ? 'localhost' : shownHost}:${address.port}`;
-  logger.info({ version: VERSION, source: source.description, address: `${shownHost}:${address.port}`, telemetry_path: options.telemetryPath, tls: web.tls !== null, basic_auth: web.basicAuthUsers.size > 0 }, 'listening');
+  logger.info({ version: VERSION, source: source.description, address: `${shownHost}:${address.port}`, telemetry_path: options.telemetryPath, tls: web.tls !== null, basic_auth: web.basicAuthUsers.size > 0, ...(web.basicAuthUsers.size > 0 ? { bcrypt_worker_threads: sharedPasswordVerifier().offMainThread } : {}) }, 'listening');
   liveWeb.watch();
   return {
     url,
