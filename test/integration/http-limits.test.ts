@@ -3,6 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/cli/serve-command.js';
 import { parseOptions } from '../../src/config/options.js';
 import { HTTP_LIMITS, type HttpLimits } from '../../src/server/http-limits.js';
+import { closeHttpServer, createHttpServer, listen } from '../../src/server/http-server.js';
+import { LiveWebConfig } from '../../src/server/live-web-config.js';
 import { silentLogger } from '../fixtures/fake-sources.js';
 
 const servers: RunningServer[] = [];
@@ -76,5 +78,20 @@ describe('HTTP server limits', () => {
     const res = await fetch(`${url}/metrics`);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('rdsleak_build_info');
+  });
+});
+
+describe('HTTP server limits never cut a slow answer', () => {
+  it('answers a scrape whose collection takes longer than the request timeout', async () => {
+    const limits = { ...HTTP_LIMITS, headersTimeoutMs: 300, requestTimeoutMs: 500, timeoutCheckIntervalMs: 50 };
+    const server = createHttpServer({ handler: (_req, res) => void setTimeout(() => res.end('collected\n'), 1_500), web: LiveWebConfig.load(null, silentLogger), logger: silentLogger, limits });
+    const address = await listen(server, '127.0.0.1', 0);
+    try {
+      const res = await fetch(`http://127.0.0.1:${address.port}/metrics`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe('collected\n');
+    } finally {
+      await closeHttpServer(server);
+    }
   });
 });
