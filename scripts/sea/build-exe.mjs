@@ -90,6 +90,11 @@ async function bundle(version) {
       build.onResolve({ filter: /^@koromix\/koffi-/ }, (args) => ({ path: args.path, external: true }));
       // src/version.ts reads package.json next to dist/ at run time; the executable has none beside it.
       build.onLoad({ filter: /[\\/]dist[\\/]src[\\/]version\.js$/ }, () => ({ contents: `export const VERSION = ${JSON.stringify(version)};`, loader: 'js' }));
+      // The bcrypt worker threads evaluate bcryptjs's source (src/server/bcryptjs-source.ts); the executable has no node_modules to read it from.
+      build.onLoad({ filter: /[\\/]dist[\\/]src[\\/]server[\\/]bcryptjs-source\.js$/ }, () => ({
+        contents: `export function bcryptjsSource() { return ${JSON.stringify(readFileSync(require.resolve('bcryptjs'), 'utf8'))}; }`,
+        loader: 'js',
+      }));
     },
   };
   const outfile = join(WORK, 'rds-leak-exporter.cjs');

@@ -70,7 +70,10 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
       case 'serve':
         return await serveUntilStopped(
           async () => {
-            const server = await startServer(flags, logger, io.stderr);
+            const server = await startServer(flags, logger, { notices: io.stderr });
+            // SIGHUP's default action ends the process: here it re-reads the web config, as exporters do.
+            // (On Windows SIGHUP means the console window closes: leave that alone.)
+            if (process.platform !== 'win32') process.on('SIGHUP', () => server.reloadWebConfig('SIGHUP'));
             return { stop: () => server.close() };
           },
           { logger, logOutput },

@@ -1,6 +1,5 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import { analysisOptionsFrom } from '../analysis/flags.js';
 import { HostAnalyzer } from '../analysis/host-analyzer.js';
@@ -12,7 +11,10 @@ import { createExporterMetrics } from '../metrics/exporter-metrics.js';
 import { metricsOptionsFrom } from '../metrics/flags.js';
 import { createApp } from '../server/app.js';
 import { serverSettingsFrom } from '../server/flags.js';
-import { loadWebConfig, PLAIN_HTTP } from '../server/web-config.js';
+import type { HttpLimits } from '../server/http-limits.js';
+import { closeHttpServer, createHttpServer, listen } from '../server/http-server.js';
+import { LiveWebConfig, type ReloadOutcome } from '../server/live-web-config.js';
+import { sharedPasswordVerifier } from '../server/password-verifier.js';
 import { createSource } from '../sources/create-source.js';
 import { sourceConfigFrom } from '../sources/flags.js';
 import type { SnapshotSource } from '../sources/source.js';
@@ -21,17 +23,9 @@ import { VERSION } from '../version.js';
 export interface RunningServer {
   readonly url: string;
   readonly source: SnapshotSource;
+  /** Re-reads the web config (SIGHUP); a bad file keeps the previous one in force. */
+  reloadWebConfig(trigger: string): ReloadOutcome;
   close(): Promise<void>;
-}
-
-function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host === '' ? undefined : host, () => {
-      server.off('error', reject);
-      resolve(server.address() as AddressInfo);
-    });
-  });
 }
 
 /** A listen failure is the user's to fix (another exporter on the port, a wrong address): exit 2, one line. */
@@ -43,35 +37,44 @@ function listenError(error: unknown, host: string, port: number): UsageError {
   return new UsageError('E_LISTEN', `cannot listen on ${host}:${port}: ${reason}`);
 }
 
-/** Starts the exporter; resolves once it listens. */
-export async function startServer(flags: FlagValues, logger: Logger, notices: NodeJS.WritableStream = process.stderr): Promise<RunningServer> {
+export interface StartServerOptions {
+  /** Where the simulation banner goes (standard error). */
+  readonly notices?: NodeJS.WritableStream;
+  /** Replaces the HTTP limits (tests). */
+  readonly limits?: HttpLimits;
+}
+
+/** Starts the exporter; resolves once it listens and serves. */
+export async function startServer(flags: FlagValues, logger: Logger, options: StartServerOptions = {}): Promise<RunningServer> {
   const settings = serverSettingsFrom(flags);
   const collection = collectionSettingsFrom(flags);
   // Read the web config first: a mistake in it must stop the agent before any collection starts.
-  const web = settings.webConfigFile ? loadWebConfig(settings.webConfigFile) : PLAIN_HTTP;
+  const liveWeb = LiveWebConfig.load(settings.webConfigFile, logger.child({ component: 'web-config' }));
+  const web = liveWeb.current;
   const { host, port } = settings.listenAddress;
-  const server = web.tls ? createHttpsServer(web.tls) : createServer();
   // Until the source is open (a simulated host may step through hours first), answer rather than hang.
   let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
     res.writeHead(503, { 'Content-Type': 'text/plain', 'Retry-After': '1' }).end('starting\n');
   };
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => handler(req, res));
+  const http = createHttpServer({ handler: (req, res) => handler(req, res), web: liveWeb, logger, ...(options.limits ? { limits: options.limits } : {}) });
   let address: AddressInfo;
   try {
     // Bind before anything else is printed or opened: a taken port is one line and exit 2.
-    address = await listen(server, host, port);
+    address = await listen(http, host, port);
   } catch (error) {
+    liveWeb.close();
     throw listenError(error, host, port);
   }
   let source: SnapshotSource;
   try {
     source = await createSource(sourceConfigFrom(flags), logger);
   } catch (error) {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    liveWeb.close();
+    await closeHttpServer(http);
     throw error;
   }
   if (source.notice !== null) {
-    notices.write(`${source.notice}\n`);
+    (options.notices ?? process.stderr).write(`${source.notice}\n`);
     logger.warn({ source: source.description }, 'serving a SIMULATED RDS host, not real data');
   }
   const metrics = createExporterMetrics(source.description, () => source.ownHandleCount?.() ?? null);
@@ -85,7 +88,7 @@ export async function startServer(flags: FlagValues, logger: Logger, notices: No
     },
     logger.child({ component: 'collection' }),
   );
-  const app = createApp(
+  handler = createApp(
     service,
     metrics,
     {
@@ -95,23 +98,32 @@ export async function startServer(flags: FlagValues, logger: Logger, notices: No
       timeoutMarginMs: settings.timeoutMarginMs,
       sourceDescription: source.description,
       simulated: source.notice !== null,
-      web,
+      web: () => liveWeb.current,
     },
     logger.child({ component: 'http' }),
   );
-  handler = app;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `${web.tls ? 'https' : 'http'}://${shownHost === '[::]' || shownHost === '0.0.0.0' ? 'localhost' : shownHost}:${address.port}`;
   logger.info(
-    { version: VERSION, source: source.description, address: `${shownHost}:${address.port}`, telemetry_path: settings.telemetryPath, tls: web.tls !== null, basic_auth: web.basicAuthUsers.size > 0 },
+    {
+      version: VERSION,
+      source: source.description,
+      address: `${shownHost}:${address.port}`,
+      telemetry_path: settings.telemetryPath,
+      tls: web.tls !== null,
+      basic_auth: web.basicAuthUsers.size > 0,
+      ...(web.basicAuthUsers.size > 0 ? { bcrypt_worker_threads: sharedPasswordVerifier().offMainThread } : {}),
+    },
     'listening',
   );
+  liveWeb.watch();
   return {
     url,
     source,
+    reloadWebConfig: (trigger) => liveWeb.reload(trigger),
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      liveWeb.close();
+      await closeHttpServer(http);
       await source.close();
     },
   };

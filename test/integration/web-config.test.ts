@@ -9,6 +9,7 @@ import { parseCommandLine } from '../../src/cli/command-line.js';
 import { UsageError } from '../../src/errors.js';
 import { loadWebConfig } from '../../src/server/web-config.js';
 import { silentLogger } from '../fixtures/fake-sources.js';
+import { runCli } from '../fixtures/agent-process.js';
 import { tempDir } from '../fixtures/temp-dir.js';
 
 const dir = tempDir('web');
@@ -141,5 +142,77 @@ describe('client certificates', () => {
     writeFileSync(join(certs, 'not-a-cert.pem'), 'hello\n');
     writeFileSync(path, 'tls_server_config:\n  cert_file: not-a-cert.pem\n  key_file: server.key\n');
     expect(() => loadWebConfig(path)).toThrow(new RegExp(`^${path}: tls_server_config: cert_file not-a-cert.pem / key_file server.key unusable: `));
+  });
+});
+
+describe('web config mistakes stop the agent at start, in one line with file and line', () => {
+  const files = tempDir('web-bad');
+  let pem = '';
+  beforeAll(() => {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', join(files, 'key.pem'), '-out', join(files, 'cert.pem')], { stdio: 'ignore' });
+    pem = 'tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n';
+    writeFileSync(join(files, 'not-a-ca.pem'), 'hello, I am not a certificate\n');
+    execFileSync('cp', [join(files, 'key.pem'), join(files, 'only-a-key.pem')]);
+  });
+  const write = (name: string, text: string) => {
+    const path = join(files, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it.each([
+    ['header name with a space', 'http_server_config:\n  headers:\n    "X-Bad Name": deny\n', ':3: http_server_config.headers.X-Bad Name: not a valid HTTP header name'],
+    ['header value with a control character', 'http_server_config:\n  headers:\n    X-Frame-Options: "deny\\u0007"\n', ':3: http_server_config.headers.X-Frame-Options: value has characters not allowed in an HTTP header'],
+    ['header value with a line break', 'http_server_config:\n  headers:\n    X-Note: "a\\nSet-Cookie: x=1"\n', ':3: http_server_config.headers.X-Note: value has characters not allowed in an HTTP header'],
+    ['header the exporter sets', 'http_server_config:\n  headers:\n    Content-Type: text/html\n', ':3: http_server_config.headers.Content-Type: set by the exporter itself; cannot be configured'],
+    ['anchor and alias', 'defaults: &d\n  X-Frame-Options: deny\nhttp_server_config:\n  headers: *d\n', ':1: anchor &d (YAML anchors and aliases are not supported)'],
+    ['alias without anchor', 'http_server_config: *nowhere\n', ':1: alias *nowhere (YAML anchors and aliases are not supported: write the value out)'],
+    ['merge key', 'http_server_config:\n  <<: {}\n', ':2: merge key << (not supported: write the keys out)'],
+    ['standard tag', 'basic_auth_users: !!map {}\n', ':1: tag tag:yaml.org,2002:map (YAML tags are not supported)'],
+    ['custom tag', 'http_server_config: !mine {}\n', ':1: not valid YAML (Unresolved tag: !mine)'],
+    ['two documents', 'http_server_config: {}\n---\nbasic_auth_users: {}\n', ':2: more than one YAML document (---): put everything in one'],
+    ['duplicate keys', 'http_server_config: {}\nhttp_server_config: {}\n', ':2: not valid YAML (Map keys must be unique)'],
+    ['a list at the top', '- tls_server_config\n', ':1: expected a mapping of keys (tls_server_config, http_server_config, basic_auth_users) at the top level'],
+    ['a string at the top', 'tls\n', ':1: expected a mapping of keys (tls_server_config, http_server_config, basic_auth_users) at the top level'],
+    ['an empty file', '', ': the file is empty (leave out --web.config.file to serve plain HTTP without authentication)'],
+    ['only comments', '# nothing yet\n', ': the file is empty (leave out --web.config.file to serve plain HTTP without authentication)'],
+    ['broken YAML', 'http_server_config:\n  headers: [\n', ':3: not valid YAML ('],
+  ])('%s', async (name, text, expected) => {
+    const path = write(`${name.replaceAll(' ', '-')}.yml`, text);
+    expect(() => loadWebConfig(path)).toThrow(UsageError);
+    expect(() => loadWebConfig(path)).toThrow(`${path}${expected}`);
+  });
+
+  it('min_version above max_version', () => {
+    const path = write('versions.yml', `${pem}  min_version: TLS13\n  max_version: TLS12\n`);
+    expect(() => loadWebConfig(path)).toThrow(`${path}:5: tls_server_config: min_version TLS13 is above max_version TLS12: no client could connect`);
+  });
+
+  it('a client_ca_file without a certificate, or unreadable', () => {
+    const junk = write('ca-junk.yml', `${pem}  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: not-a-ca.pem\n`);
+    expect(() => loadWebConfig(junk)).toThrow(`${junk}:5: tls_server_config.client_ca_file: not-a-ca.pem holds no PEM certificate (-----BEGIN CERTIFICATE-----): no client certificate could be verified`);
+    const key = write('ca-key.yml', `${pem}  client_auth_type: VerifyClientCertIfGiven\n  client_ca_file: only-a-key.pem\n`);
+    expect(() => loadWebConfig(key)).toThrow(`${key}:5: tls_server_config.client_ca_file: only-a-key.pem holds no PEM certificate`);
+    const folder = write('ca-folder.yml', `${pem}  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: .\n`);
+    expect(() => loadWebConfig(folder)).toThrow(`${folder}: tls_server_config.client_ca_file: cannot read ${files}: `);
+  });
+
+  it('the agent exits 2 with that line alone', async () => {
+    const path = write('cli-alias.yml', 'http_server_config: *oops\n');
+    const r = await runCli(['serve', '--web.listen-address=127.0.0.1:0', `--web.config.file=${path}`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`rds-leak-exporter: ${path}:1: alias *oops (YAML anchors and aliases are not supported: write the value out)\n`);
+    const header = write('cli-header.yml', 'http_server_config:\n  headers:\n    "Bad:Name": x\n');
+    const h = await runCli(['serve', '--web.listen-address=127.0.0.1:0', `--web.config.file=${header}`]);
+    expect(h.code).toBe(2);
+    expect(h.stderr).toBe(`rds-leak-exporter: ${header}:3: http_server_config.headers.Bad:Name: not a valid HTTP header name\n`);
+  });
+
+  it('an ordinary file with every section still loads', () => {
+    const path = write('good.yml', `# shared with node_exporter\n${pem}  min_version: TLS12\n  max_version: TLS13\nhttp_server_config:\n  http2: true\n  headers:\n    X-Frame-Options: deny\n    Strict-Transport-Security: max-age=31536000\nbasic_auth_users:\n  prometheus: ${bcrypt.hashSync('x', 4)}\n`);
+    const config = loadWebConfig(path);
+    expect(config.headers).toEqual({ 'X-Frame-Options': 'deny', 'Strict-Transport-Security': 'max-age=31536000' });
+    expect(config.tls?.minVersion).toBe('TLSv1.2');
+    expect([...config.basicAuthUsers.keys()]).toEqual(['prometheus']);
   });
 });
