@@ -49,7 +49,7 @@ export async function startServer(flags: FlagValues, logger: Logger, options: St
   const settings = serverSettingsFrom(flags);
   const collection = collectionSettingsFrom(flags);
   // Read the web config first: a mistake in it must stop the agent before any collection starts.
-  const liveWeb = LiveWebConfig.load(settings.webConfigFile, logger.child({ component: 'web-config' }));
+  const liveWeb = LiveWebConfig.load(settings.webConfigFile, logger);
   const web = liveWeb.current;
   const { host, port } = settings.listenAddress;
   // Until the source is open (a simulated host may step through hours first), answer rather than hang.
