@@ -17,6 +17,8 @@ export interface Zombie {
   /** Epoch ms when this logon session was first seen orphaned. */
   readonly firstSeen: number;
   readonly ageSeconds: number;
+  /** True when the logon session was already orphaned when the agent started watching: it is older than that. */
+  readonly ageIsLowerBound: boolean;
   readonly holders: readonly ZombieHolder[];
   readonly handleCount: number;
 }
@@ -95,6 +97,7 @@ export function analyzeSnapshot(snapshot: Snapshot, history: CandidateHistory, o
             reason: candidate.reason,
             firstSeen,
             ageSeconds: (now - firstSeen) / 1000,
+            ageIsLowerBound: false,
             holders,
             handleCount: holders.reduce((sum, h) => sum + h.handles, 0),
           };

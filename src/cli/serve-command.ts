@@ -4,7 +4,9 @@ import type { Logger } from 'pino';
 import { analysisOptionsFrom } from '../analysis/flags.js';
 import { HostAnalyzer } from '../analysis/host-analyzer.js';
 import { CollectionService } from '../collection/collection-service.js';
-import { collectionSettingsFrom } from '../collection/flags.js';
+import { collectionSettingsFrom, stateFilePath } from '../collection/flags.js';
+import { CandidateStateFile } from '../collection/state-file.js';
+import { hostname } from 'node:os';
 import { UsageError } from '../errors.js';
 import type { FlagValues } from '../flags/flag-values.js';
 import { createExporterMetrics } from '../metrics/exporter-metrics.js';
@@ -19,6 +21,7 @@ import { createSource } from '../sources/create-source.js';
 import { sourceConfigFrom } from '../sources/flags.js';
 import type { SnapshotSource } from '../sources/source.js';
 import { VERSION } from '../version.js';
+import { CONFIG_FILE } from './flags.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -78,13 +81,20 @@ export async function startServer(flags: FlagValues, logger: Logger, options: St
     logger.warn({ source: source.description }, 'serving a SIMULATED RDS host, not real data');
   }
   const metrics = createExporterMetrics(source.description, () => source.ownHandleCount?.() ?? null);
+  // Only a host observed in real time has a history worth keeping: a simulation starts afresh each run.
+  const statePath = source.clock.kind === 'live' && source.clock.scale === 1 ? stateFilePath(flags, flags.get(CONFIG_FILE)) : null;
+  const state = statePath === null ? null : new CandidateStateFile(statePath, hostname(), logger.child({ component: 'state' }));
+  const analyzer = new HostAnalyzer(analysisOptionsFrom(flags), state?.load() ?? undefined);
   const service = new CollectionService(
     source,
-    new HostAnalyzer(analysisOptionsFrom(flags)),
+    analyzer,
     {
       minIntervalMs: collection.minIntervalMs,
-      // A failed collection is no fresh data: staleness alerts must see the timestamp stop.
-      onCollected: (result) => metrics.recordCollection(result.durationSeconds, result.error === null ? result.startedAt + result.durationSeconds * 1000 : null),
+      onCollected: (result) => {
+        // A failed collection is no fresh data: staleness alerts must see the timestamp stop.
+        metrics.recordCollection(result.durationSeconds, result.error === null ? result.startedAt + result.durationSeconds * 1000 : null);
+        if (result.analysis) state?.save(analyzer.memory, Date.now());
+      },
     },
     logger.child({ component: 'collection' }),
   );

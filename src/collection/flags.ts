@@ -1,4 +1,5 @@
-import { durationFlag } from '../flags/flag.js';
+import { dirname, join, win32 } from 'node:path';
+import { durationFlag, optional, textFlag } from '../flags/flag.js';
 import type { FlagValues } from '../flags/flag-values.js';
 
 /** Longest collection budget accepted (timers overflow past 24.8 days; an hour is already absurd). */
@@ -21,7 +22,28 @@ export const COLLECTION_TIMEOUT = durationFlag({
   maxMs: MAX_COLLECTION_TIMEOUT_MS,
 });
 
-export const COLLECTION_FLAGS = [MIN_INTERVAL, COLLECTION_TIMEOUT] as const;
+export const STATE_FILE = optional(
+  textFlag({
+    name: 'zombie.state-file',
+    help: 'File that keeps the zombie candidate history across restarts (ages and counts do not start again at 0); none turns it off.',
+    default: '',
+    placeholder: '<path|none>',
+    commands: ['serve'],
+    check: (v) => (v.trim() === '' ? 'expected a file path or none' : null),
+  }),
+  'next to --config.file; without one, %ProgramData%\\rds-leak-exporter\\state.json on Windows, none elsewhere',
+);
+
+export const COLLECTION_FLAGS = [MIN_INTERVAL, COLLECTION_TIMEOUT, STATE_FILE] as const;
+
+/** The state file's path, or null when there is none (see STATE_FILE). */
+export function stateFilePath(values: FlagValues, configFile: string | null, platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): string | null {
+  const given = values.get(STATE_FILE);
+  if (given !== null) return given.toLowerCase() === 'none' ? null : given;
+  if (configFile !== null) return join(dirname(configFile), 'rds-leak-exporter-state.json');
+  if (platform === 'win32') return win32.join(env.ProgramData ?? 'C:\\ProgramData', 'rds-leak-exporter', 'state.json');
+  return null;
+}
 
 export interface CollectionSettings {
   /** Serve the last result instead of collecting again when it is younger than this (0 = always collect). */

@@ -30,7 +30,7 @@ function zombieBlock(z: Zombie, evidence: ZombieEvidence, handlesKnown: boolean)
   const l = z.logon;
   const lines = [
     `${evidence === 'single_capture' ? 'Orphaned logon session (not yet confirmed)' : 'Zombie logon session'} ${l.logonId}  session ${l.sessionId}  ${l.logonType}  ${l.domain}\\${l.user} (${z.accountKind})`,
-    `  ${z.ageSeconds > 0 ? `orphaned for ${age(z.ageSeconds)}` : 'orphaned'} (${z.reason.replace('_', ' ')}), logon time ${l.logonTime ?? 'unknown'}, ${l.authPackage}`,
+    `  ${z.ageSeconds > 0 ? `orphaned for ${z.ageIsLowerBound ? 'at least ' : ''}${age(z.ageSeconds)}` : 'orphaned'} (${z.reason.replace('_', ' ')}), logon time ${l.logonTime ?? 'unknown'}, ${l.authPackage}`,
   ];
   if (!handlesKnown) {
     lines.push('  holders unknown: no token handles were collected');
@@ -104,7 +104,7 @@ export function jsonReport(a: HostAnalysis, evidence: ZombieEvidence = 'grace_pe
     source: a.source,
     collectedAt: new Date(a.collectedAt).toISOString(),
     sessions: a.sessions,
-    zombies: a.zombies?.map((z) => ({ ...z.logon, accountKind: z.accountKind, reason: z.reason, ageSeconds: z.ageSeconds, holders: z.holders })) ?? null,
+    zombies: a.zombies?.map((z) => ({ ...z.logon, accountKind: z.accountKind, reason: z.reason, ageSeconds: z.ageSeconds, ageIsLowerBound: z.ageIsLowerBound, holders: z.holders })) ?? null,
     pendingCandidates: a.pendingCandidates,
     pinnedSessionIds: a.pinnedSessionIds,
     tokens,
