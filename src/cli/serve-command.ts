@@ -7,6 +7,7 @@ import type { Options } from '../config/options.js';
 import { RdsLeakError, UsageError } from '../errors.js';
 import { createExporterMetrics } from '../metrics/exporter-metrics.js';
 import { createApp } from '../server/app.js';
+import { startFarmServer } from '../server/farm-server.js';
 import { loadWebConfig, PLAIN_HTTP } from '../server/web-config.js';
 import type { SnapshotSource } from '../sources/source.js';
 import { VERSION } from '../version.js';
@@ -14,7 +15,8 @@ import { analysisOptions, openSource } from './runtime.js';
 
 export interface RunningServer {
   readonly url: string;
-  readonly source: SnapshotSource;
+  /** Absent for a simulated farm (--simulate.hosts), whose hosts each have their own source. */
+  readonly source?: SnapshotSource;
   close(): Promise<void>;
 }
 
@@ -41,6 +43,7 @@ function listen(server: Server, host: string, port: number): Promise<AddressInfo
 
 /** Starts the exporter; resolves once it listens. */
 export async function startServer(options: Options, logger: Logger): Promise<RunningServer> {
+  if (options.source === 'simulate' && options.simulate.hosts > 0) return startFarmServer(options, logger);
   // Read the web config first: a mistake in it must stop the agent before any collection starts.
   const web = options.webConfigFile ? loadWebConfig(options.webConfigFile) : PLAIN_HTTP;
   const source = await openSource(options, logger);

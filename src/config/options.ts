@@ -36,6 +36,11 @@ export interface Options {
     readonly leakShare: number | null;
     readonly advanceMs: number;
     readonly citrix: boolean;
+    /** Simulated farm (--simulate.hosts): 0 for one host. */
+    readonly hosts: number;
+    readonly farms: number;
+    readonly sites: number;
+    readonly leakyHosts: number;
   };
   readonly gracePeriodMs: number;
   readonly zombieLogonTypes: readonly LogonType[];
@@ -285,6 +290,10 @@ export function parseOptions(argv: readonly string[], platform: NodeJS.Platform 
       users: raw.has('simulate.users') ? c.number('simulate.users', 20, (n) => n >= 0 && n <= 5000, 'an integer between 0 and 5000', true) : null,
       advanceMs: c.duration('simulate.advance', 0),
       citrix: c.boolean('simulate.citrix', true),
+      hosts: c.number('simulate.hosts', 0, (n) => n >= 0 && n <= 10_000, 'an integer between 0 and 10000', true),
+      farms: c.number('simulate.farms', 1, (n) => n >= 1 && n <= 100, 'an integer between 1 and 100', true),
+      sites: c.number('simulate.sites', 1, (n) => n >= 1 && n <= 100, 'an integer between 1 and 100', true),
+      leakyHosts: c.number('simulate.leaky-hosts', 0.1, (n) => n >= 0 && n <= 1, 'a share between 0 and 1'),
       leakShare: raw.has('simulate.leak-share') ? c.number('simulate.leak-share', 0, (n) => n >= 0 && n <= 1, 'a probability between 0 and 1') : null,
     },
     gracePeriodMs: c.duration('zombie.grace-period', 5 * 60_000),
