@@ -89,6 +89,7 @@ export const ALERT_NAMES = [
   'RdsZombieLogonSessionsGrowing',
   'RdsLeakedTokenHandlesGrowing',
   'RdsExporterDown',
+  'RdsExporterSiteDown',
   'RdsExporterAbsent',
   'RdsCollectorFailing',
   'RdsCollectorTimingOut',
@@ -133,12 +134,36 @@ export function sessionIdsPinnedExpr(config: MixinConfig, pinned: number): strin
   return `max_over_time(rdsleak_zombie_session_ids{${config.selector}}[${config.windows.gaugeSmoothing}]) >= ${pinned}`;
 }
 
+/**
+ * Keeps a firing RdsSessionIdsNotReused firing while its cause or its symptom persists, even without new
+ * logons: zombies still pin at least one session ID, or the highest ID is still at least `gap` above the
+ * most sessions present in the window. Without it the symptom branch resolves overnight (the highest ID
+ * stops climbing when nobody logs on) and fires again the next morning. It reads the alert's own
+ * `ALERTS` series of the same severity, written by the previous evaluation.
+ */
+export function sessionIdsStillNotReusedExpr(config: MixinConfig, severity: 'warning' | 'critical'): string {
+  const sel = config.selector;
+  const { gap } = config.thresholds.sessionIdsNotReused[severity];
+  const { sessionIdGrowth: w, gaugeSmoothing: s } = config.windows;
+  return promql`
+    (
+        (
+            max_over_time(rdsleak_zombie_session_ids{${sel}}[${s}]) > 0
+          or
+            max_over_time(rdsleak_session_id_highest{${sel}}[${s}]) - max_over_time(${RECORDING_RULES.sessions}[${w}]) >= ${gap}
+        )
+      and ignoring (alertname, alertstate, severity)
+        ALERTS{alertname="RdsSessionIdsNotReused",alertstate="firing",severity="${severity}"}
+    )
+  `;
+}
+
 function sessionIdsNotReused(config: MixinConfig, severity: 'warning' | 'critical'): AlertingRule {
   const t = config.thresholds.sessionIdsNotReused[severity];
   const w = config.windows.sessionIdGrowth;
   return {
     alert: 'RdsSessionIdsNotReused',
-    expr: `${sessionIdsClimbingExpr(config, t.gap)}\nor\n  ${sessionIdsPinnedExpr(config, t.pinned)}`,
+    expr: `${sessionIdsClimbingExpr(config, t.gap)}\nor\n  ${sessionIdsPinnedExpr(config, t.pinned)}\nor\n${sessionIdsStillNotReusedExpr(config, severity)}`,
     for: t.for,
     keep_firing_for: config.keepFiringFor,
     labels: { severity },
@@ -147,7 +172,8 @@ function sessionIdsNotReused(config: MixinConfig, severity: 'warning' | 'critica
       'RdsSessionIdsNotReused',
       'RDS session IDs are not being reused.',
       `{{ $value }} RDS session IDs on {{ $labels.instance }} cannot be reused: zombie logon sessions pin at least ${t.pinned} of them, ` +
-        `or new logons got IDs at least ${t.gap} above the most sessions present in the last ${w}. New sessions get ever higher IDs until the host is rebooted.`,
+        `or new logons got IDs at least ${t.gap} above the most sessions present in the last ${w}. New sessions get ever higher IDs until the host is rebooted. ` +
+        `Once firing, it stays firing while any ID is pinned or the gap remains, also overnight without logons.`,
     ),
   };
 }
@@ -216,10 +242,16 @@ function leakedTokenHandlesGrowing(config: MixinConfig): AlertingRule {
   };
 }
 
+/** `up` of the hosts that should be up: those down on purpose (config.expectedDown) are left out. */
+export function upExpectedExpr(config: MixinConfig): string {
+  const clauses = config.expectedDown.map((e) => `unless on (${e.on.join(', ')}) (${e.expr})`);
+  return clauses.length === 0 ? `(up{${config.selector}})` : `(up{${config.selector}} ${clauses.join(' ')})`;
+}
+
 function exporterDown(config: MixinConfig): AlertingRule {
   return {
     alert: 'RdsExporterDown',
-    expr: `up{${config.selector}} == 0`,
+    expr: `${upExpectedExpr(config)} == 0`,
     for: config.exporterDownFor,
     labels: { severity: 'warning' },
     annotations: annotations(
@@ -227,6 +259,28 @@ function exporterDown(config: MixinConfig): AlertingRule {
       'RdsExporterDown',
       'The RDS leak exporter cannot be scraped.',
       `Prometheus has failed to scrape rds-leak-exporter on {{ $labels.instance }} (job {{ $labels.job }}) for ${config.exporterDownFor}; zombie logon sessions on that host are not monitored.`,
+    ),
+  };
+}
+
+/** Every host of a site that should be up is down: the site (its network, its hypervisors) is out, not one agent. */
+function exporterSiteDown(config: MixinConfig): AlertingRule {
+  const { farm, site } = config.labels;
+  return {
+    alert: 'RdsExporterSiteDown',
+    expr: promql`
+      max by (job, ${farm}, ${site}) ${upExpectedExpr(config)} == 0
+      and
+      count by (job, ${farm}, ${site}) ${upExpectedExpr(config)} >= ${config.exporterSiteDownMinHosts}
+    `,
+    for: config.exporterSiteDownFor,
+    labels: { severity: 'critical' },
+    annotations: annotations(
+      config,
+      'RdsExporterSiteDown',
+      'No RDS host of a site can be scraped.',
+      `Prometheus has failed to scrape every host of ${farm} {{ $labels.${farm} }}, ${site} {{ $labels.${site} }} (job {{ $labels.job }}) that should be up ` +
+        `(at least ${config.exporterSiteDownMinHosts}) for ${config.exporterSiteDownFor}: the site, or the network to it, is down.`,
     ),
   };
 }
@@ -296,7 +350,7 @@ export function alertingRules(config: MixinConfig): RuleFile<AlertingRule> {
       },
       {
         name: 'rds-leak-exporter.exporter',
-        rules: [exporterDown(config), exporterAbsent(config), collectorFailing(config), collectorTimingOut(config)],
+        rules: [exporterDown(config), exporterSiteDown(config), exporterAbsent(config), collectorFailing(config), collectorTimingOut(config)],
       },
     ],
   };
