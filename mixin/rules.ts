@@ -102,36 +102,48 @@ function annotations(config: MixinConfig, alert: AlertName, summary: string, des
 }
 
 /**
- * The symptom: the highest session ID climbed inside the window and is now at least `gap` above the most
- * sessions present at any time in the window. A healthy host hands a new logon the lowest free ID, so
- * churn alone never opens that gap, even when the highest ID stays high after an evening of logoffs.
- * Its value is the session-ID gap (highest ID minus sessions present).
+ * The session-ID gap as the alert sees it: the current highest ID minus the most sessions present at any
+ * time in the window. A healthy host hands a new logon the lowest free ID, so churn alone never opens
+ * that gap while IDs are handed out; the gap of a host whose highest ID merely stays high after an
+ * evening of logoffs is left out by `sessionIdsClimbedExpr`.
  *
- * The current highest ID is `max_over_time(...[gaugeSmoothing])`, so one stale sample (a failed scrape, or
- * a failed wts collector) does not reset the alert's `for`. "Climbed" compares it with the lowest ID of
- * the window *before* the smoothing interval (`offset`): a highest ID that just fell (a reboot) is not
- * higher than the IDs before it, so a drop inside the smoothing interval never counts as a climb.
+ * The current highest ID is `max_over_time(...[gaugeSmoothing])`, so one stale sample (a failed scrape,
+ * or a failed wts collector) does not reset the alert's `for`. `sel` is the selector (the dashboards
+ * pass theirs, with variables).
  */
-export function sessionIdsClimbingExpr(config: MixinConfig, gap: number): string {
-  const sel = config.selector;
-  const w = config.windows.sessionIdGrowth;
-  const s = config.windows.gaugeSmoothing;
-  const r = RECORDING_RULES;
-  const highest = `max_over_time(rdsleak_session_id_highest{${sel}}[${s}])`;
+export function sessionIdGapExpr(config: MixinConfig, sel: string = config.selector): string {
+  const { sessionIdGrowth: w, gaugeSmoothing: s } = config.windows;
+  return `max_over_time(rdsleak_session_id_highest{${sel}}[${s}]) - max_over_time(${RECORDING_RULES.sessions}{${sel}}[${w}])`;
+}
+
+/**
+ * The highest ID climbed inside the window: it is above the lowest ID of the window *before* the
+ * smoothing interval (`offset`), so a highest ID that just fell (a reboot) never counts as a climb.
+ */
+export function sessionIdsClimbedExpr(config: MixinConfig, sel: string = config.selector): string {
+  const { sessionIdGrowth: w, gaugeSmoothing: s } = config.windows;
+  return `max_over_time(rdsleak_session_id_highest{${sel}}[${s}]) > min_over_time(rdsleak_session_id_highest{${sel}}[${w}] offset ${s})`;
+}
+
+/**
+ * The symptom: the highest session ID climbed inside the window and the gap is at least `gap`. Its value
+ * is the session-ID gap (highest ID minus sessions present).
+ */
+export function sessionIdsClimbingExpr(config: MixinConfig, gap: number, sel: string = config.selector): string {
   return promql`
     (
-        max_over_time(${r.sessionIdGap}[${s}])
+        max_over_time(${RECORDING_RULES.sessionIdGap}{${sel}}[${config.windows.gaugeSmoothing}])
       and
-        ${highest} - max_over_time(${r.sessions}[${w}]) >= ${gap}
+        ${sessionIdGapExpr(config, sel)} >= ${gap}
       and
-        ${highest} > min_over_time(rdsleak_session_id_highest{${sel}}[${w}] offset ${s})
+        ${sessionIdsClimbedExpr(config, sel)}
     )
   `;
 }
 
 /** The cause: zombies pin at least `pinned` session IDs. Its value is the number of pinned IDs. */
-export function sessionIdsPinnedExpr(config: MixinConfig, pinned: number): string {
-  return `max_over_time(rdsleak_zombie_session_ids{${config.selector}}[${config.windows.gaugeSmoothing}]) >= ${pinned}`;
+export function sessionIdsPinnedExpr(config: MixinConfig, pinned: number, sel: string = config.selector): string {
+  return `max_over_time(rdsleak_zombie_session_ids{${sel}}[${config.windows.gaugeSmoothing}]) >= ${pinned}`;
 }
 
 /**
@@ -142,15 +154,13 @@ export function sessionIdsPinnedExpr(config: MixinConfig, pinned: number): strin
  * `ALERTS` series of the same severity, written by the previous evaluation.
  */
 export function sessionIdsStillNotReusedExpr(config: MixinConfig, severity: 'warning' | 'critical'): string {
-  const sel = config.selector;
   const { gap } = config.thresholds.sessionIdsNotReused[severity];
-  const { sessionIdGrowth: w, gaugeSmoothing: s } = config.windows;
   return promql`
     (
         (
-            max_over_time(rdsleak_zombie_session_ids{${sel}}[${s}]) > 0
+            max_over_time(rdsleak_zombie_session_ids{${config.selector}}[${config.windows.gaugeSmoothing}]) > 0
           or
-            max_over_time(rdsleak_session_id_highest{${sel}}[${s}]) - max_over_time(${RECORDING_RULES.sessions}[${w}]) >= ${gap}
+            ${sessionIdGapExpr(config)} >= ${gap}
         )
       and ignoring (alertname, alertstate, severity)
         ALERTS{alertname="RdsSessionIdsNotReused",alertstate="firing",severity="${severity}"}
