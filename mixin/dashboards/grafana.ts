@@ -242,7 +242,6 @@ function queryVariable(v: VariableSpec): QueryVariableBuilder {
     .label(v.label)
     .datasource(DATASOURCE)
     .query(v.query)
-    .definition(v.query)
     .refresh(VariableRefresh.OnTimeRangeChanged)
     .sort(VariableSort.AlphabeticalAsc);
   if (v.allValue === undefined) return b.multi(false).includeAll(false);
@@ -278,7 +277,21 @@ export function buildDashboard(
     .withVariable(new DatasourceVariableBuilder('datasource').label('Data source').type('prometheus'));
   for (const v of fields.variables) b = b.withVariable(queryVariable(v));
   for (const p of layout(fields.panels)) b = b.withPanel(p);
-  return b.build();
+  return withoutIntervalFields(b.build());
+}
+
+/**
+ * The SDK's variable builders set the interval variable's `auto`, `auto_min` and `auto_count` on every
+ * variable; @grafana/schema has them on interval variables only (test/mixin/schema.test.ts). Grafana
+ * ignores them elsewhere; drop them so the JSON matches the schema.
+ */
+function withoutIntervalFields(d: Dashboard): Dashboard {
+  const list = d.templating?.list?.map((v) => {
+    if (v.type === 'interval') return v;
+    const { auto: _auto, auto_min: _autoMin, auto_count: _autoCount, ...rest } = v;
+    return rest;
+  });
+  return list ? { ...d, templating: { ...d.templating, list } } : d;
 }
 
 /** The panels of a dashboard (this mixin uses no rows). */
