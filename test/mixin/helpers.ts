@@ -48,7 +48,7 @@ export interface RunResult {
 }
 
 export function run(binary: string, args: readonly string[], cwd: string = REPO_ROOT): RunResult {
-  const result = spawnSync(requireBinary(binary), args, { cwd, encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(requireBinary(binary), args, { cwd, encoding: 'utf8', timeout: 110_000 });
   if (result.error) throw result.error;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr, output: `${result.stdout}${result.stderr}` };
 }
