@@ -179,7 +179,7 @@ export function farmOverview(config: MixinConfig): Dashboard {
     {
       type: 'timeseries',
       title: `Session-ID gap, top ${k} hosts`,
-      description: `The ${k} hosts with the largest session-ID gap over the time range: highest RDS session ID minus the most sessions present in the last ${config.windows.sessionIdGrowth}. It grows on a host whose session IDs are pinned by zombies.`,
+      description: `Highest RDS session ID minus the most sessions present in the last ${config.windows.sessionIdGrowth} (as the alert computes it), for the ${k} hosts whose highest ID stood furthest above their sessions present during the time range. It grows on a host whose session IDs are pinned by zombies.`,
       unit: 'none',
       min: 0,
       w: 12,
@@ -214,7 +214,7 @@ export function farmOverview(config: MixinConfig): Dashboard {
     {
       type: 'timeseries',
       title: `Highest session ID vs sessions present, top ${k} hosts`,
-      description: `For the ${k} hosts with the largest session-ID gap over the time range: the highest RDS session ID in use and the sessions present. When zombie logon sessions pin session IDs, the highest ID climbs while the sessions present stay flat.`,
+      description: `For the ${k} hosts whose highest ID stood furthest above their sessions present during the time range: the highest RDS session ID in use and the sessions present. When zombie logon sessions pin session IDs, the highest ID climbs while the sessions present stay flat.`,
       unit: 'none',
       min: 0,
       w: 12,

@@ -128,6 +128,15 @@ export function createFarmApp(farm: SimulatedFarm, options: FarmAppOptions, logg
     res.json({ version: VERSION, source: 'simulate:farm', nodejs: process.version, platform: process.platform, arch: process.arch });
   });
 
+  app.get('/', (_req, res) => {
+    res
+      .type('text/plain')
+      .send(
+        `rds-leak-exporter ${VERSION}: SIMULATED farm of ${farm.hosts.length} hosts, not real data.\n` +
+          `${options.telemetryPath}?host=NAME  metrics of one host\n${FARM_TARGETS_PATH}  the hosts, for Prometheus http_sd_configs (docs/scaling.md)\n`,
+      );
+  });
+
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('not found\n');
   });

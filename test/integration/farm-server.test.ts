@@ -102,6 +102,12 @@ describe('farm server over HTTP', () => {
     expect(leaky.text).not.toContain('process_cpu_seconds_total');
   });
 
+  it('says on its landing page that it is simulated', async () => {
+    const text = await (await fetch(`${server.url}/`)).text();
+    expect(text).toContain('SIMULATED farm of 12 hosts');
+    expect(text).toContain('/farm/targets');
+  });
+
   it('answers 404 with a hint for an unknown or missing host', async () => {
     for (const query of ['', '?host=nope', '?host=rds-sim-001&host=rds-sim-002']) {
       const res = await fetch(`${server.url}/metrics${query}`);
