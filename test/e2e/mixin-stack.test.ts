@@ -27,6 +27,7 @@ import { ALERTS_FILE, RULES_FILE, dashboards, panelsOf, promTargets, renderMixin
 import type { Dashboard } from '../../mixin/index.js';
 import { farmLayout } from '../../src/sources/simulate/farm.js';
 import { FARM_HOST_PREFIX, FARM_TARGETS_PATH } from '../../src/server/farm-server.js';
+import { farmSelector } from '../../mixin/dashboards/farm.js';
 import { REPO_ROOT, requireBinary } from '../mixin/helpers.js';
 import { e2eConfig } from './e2e-config.js';
 import { type AmAlert, type Managed, Processes, alertmanagerAlerts, freePort, httpGet, promQuery, sleep, waitReady } from './stack.js';
@@ -470,6 +471,20 @@ describe('mixin against a real Prometheus and Alertmanager, on a 200-host simula
     expect(leakyInTable.sort(), 'every leaky host is in the table').toEqual([...LEAKY].sort());
     expect(order.slice(0, LEAKY.length).every((h) => LEAKY.includes(h)), `leaky hosts first: ${order.join(', ')}`).toBe(true);
   }, 30_000);
+
+  it('the "Hosts not reusing session IDs" stat counts the hosts meeting the alert condition: leaky hosts only', async () => {
+    ensureSetup();
+    const stat = panelsOf(farmBoard).find((p) => p.title === 'Hosts not reusing session IDs')!;
+    const { warning } = e2eConfig.thresholds.sessionIdsNotReused;
+    const sel = farmSelector(e2eConfig);
+    const condition = `${sessionIdsClimbingExpr(e2eConfig, warning.gap, sel)} or ${sessionIdsPinnedExpr(e2eConfig, warning.pinned, sel)}`;
+    expect(promTargets(stat)[0]!.expr).toBe(`count(${condition}) or vector(0)`);
+    const hosts = (await promQuery(promUrl, substitute(condition))).map((s) => s.metric.instance ?? '');
+    expect(hosts.filter((h) => !LEAKY.includes(h)), 'healthy hosts counted').toEqual([]);
+    expect(hosts.length).toBeGreaterThan(0);
+    const [count] = await promQuery(promUrl, substitute(promTargets(stat)[0]!.expr));
+    expect(Number(count!.value![1])).toBeGreaterThanOrEqual(hosts.length - 2); // evaluated a moment later
+  });
 
   /**
    * Runs every host-detail query for one host. Every series must carry that host's instance label: a
