@@ -26,9 +26,28 @@ export interface SessionIdTier {
   readonly for: Duration;
 }
 
+/**
+ * A condition under which a host is down on purpose (power management, a maintenance window): while
+ * `expr` returns a series whose `on` labels equal those of the host's `up` series, RdsExporterDown does
+ * not fire for that host (docs/runbooks.md#rdsexporterdown, with a Citrix Autoscale example).
+ */
+export interface ExpectedDown {
+  /** Why, for the generated comment and the docs, e.g. `power_off`. */
+  readonly reason: string;
+  /** PromQL returning one series per host (or farm, site...) that is down on purpose. */
+  readonly expr: string;
+  /** Labels matched between `up` and `expr` (`unless on (...)`); empty matches every host. */
+  readonly on: readonly string[];
+}
+
 export interface MixinConfig {
   /** Label matchers selecting the exporter's series in alert and recording rules (no braces). */
   readonly selector: string;
+  /**
+   * Target labels naming a host's farm and site (docs/scaling.md). Optional: the dashboards' farm and
+   * site variables match `.*` for All, which also matches a series without the label.
+   */
+  readonly labels: { readonly farm: string; readonly site: string };
   /** The metric whose labels feed the dashboards' job and instance variables. */
   readonly variableMetric: string;
   /** Runbook URL; `%s` is replaced by the alert's anchor in docs/runbooks.md (the lower-cased alert name). */
@@ -40,6 +59,10 @@ export interface MixinConfig {
     readonly refresh: string;
     readonly timeFrom: string;
     readonly timezone: string;
+    /** Every per-host time series panel of the farm overview draws at most this many hosts (topk). */
+    readonly topk: number;
+    /** Rows of the farm overview's worst-hosts table. */
+    readonly worstHosts: number;
   };
   readonly windows: {
     /** Window in which the highest session ID must have climbed for RdsSessionIdsNotReused. */
@@ -76,13 +99,28 @@ export interface MixinConfig {
     readonly collectorTimeoutRatio: Tier<number>;
   };
   readonly exporterDownFor: Duration;
+  /** `for` of RdsExporterSiteDown (every host of a farm's site down), the one alert that pages at night. */
+  readonly exporterSiteDownFor: Duration;
+  /** RdsExporterSiteDown needs at least this many hosts that should be up in the site (one host down is RdsExporterDown). */
+  readonly exporterSiteDownMinHosts: number;
+  /** Hosts down on purpose: RdsExporterDown and RdsExporterSiteDown ignore them. */
+  readonly expectedDown: readonly ExpectedDown[];
   readonly exporterAbsentFor: Duration;
   /** keep_firing_for of the leak alerts, so a host does not flap between firing and resolved. */
   readonly keepFiringFor: Duration;
 }
 
+const DEFAULT_LABELS = { farm: 'farm', site: 'site' } as const;
+
+/**
+ * Metrics the default `expectedDown` refers to, which the user provides (a recording rule, a textfile,
+ * a Pushgateway): value 1 while a host is powered off on purpose, or while its farm is in maintenance.
+ */
+export const USER_PROVIDED_METRICS = ['rdsleak_host_power_off', 'rdsleak_maintenance_window'] as const;
+
 export const defaultConfig: MixinConfig = {
   selector: 'job="rds-leak-exporter"',
+  labels: DEFAULT_LABELS,
   variableMetric: 'rdsleak_build_info',
   runbookUrlPattern: 'https://github.com/rds-leak-exporter/rds-leak-exporter/blob/main/docs/runbooks.md#%s',
   dashboard: {
@@ -91,6 +129,8 @@ export const defaultConfig: MixinConfig = {
     refresh: '1m',
     timeFrom: 'now-24h',
     timezone: 'browser',
+    topk: 10,
+    worstHosts: 20,
   },
   windows: {
     sessionIdGrowth: '6h',
@@ -115,6 +155,13 @@ export const defaultConfig: MixinConfig = {
     collectorTimeoutRatio: { threshold: 0.25, for: '15m' },
   },
   exporterDownFor: '15m',
+  exporterSiteDownFor: '10m',
+  exporterSiteDownMinHosts: 2,
+  // Both metrics are the user's (absent, these clauses change nothing): see docs/runbooks.md#rdsexporterdown.
+  expectedDown: [
+    { reason: 'power_off', expr: `${USER_PROVIDED_METRICS[0]} == 1`, on: ['instance'] },
+    { reason: 'maintenance', expr: `${USER_PROVIDED_METRICS[1]} == 1`, on: [DEFAULT_LABELS.farm] },
+  ],
   exporterAbsentFor: '15m',
   keepFiringFor: '15m',
 };

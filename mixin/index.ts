@@ -7,12 +7,13 @@ import { stringify } from 'yaml';
 import type { MixinConfig } from './config.js';
 import { FARM_DASHBOARD, farmOverview } from './dashboards/farm.js';
 import { HOST_DASHBOARD, hostDetail } from './dashboards/host.js';
-import type { Dashboard } from './dashboards/model.js';
+import type { Dashboard } from './dashboards/grafana.js';
 import { alertingRules, recordingRules } from './rules.js';
 
 export * from './config.js';
 export * from './rules.js';
-export type { Dashboard, Panel, Target } from './dashboards/model.js';
+export type { Dashboard, Panel, PromTarget } from './dashboards/grafana.js';
+export { panelsOf, promTargets } from './dashboards/grafana.js';
 
 export const ALERTS_FILE = 'alerts/rds-leak-alerts.yml';
 export const RULES_FILE = 'alerts/rds-leak-rules.yml';

@@ -89,6 +89,7 @@ export const ALERT_NAMES = [
   'RdsZombieLogonSessionsGrowing',
   'RdsLeakedTokenHandlesGrowing',
   'RdsExporterDown',
+  'RdsExporterSiteDown',
   'RdsExporterAbsent',
   'RdsCollectorFailing',
   'RdsCollectorTimingOut',
@@ -101,36 +102,70 @@ function annotations(config: MixinConfig, alert: AlertName, summary: string, des
 }
 
 /**
- * The symptom: the highest session ID climbed inside the window and is now at least `gap` above the most
- * sessions present at any time in the window. A healthy host hands a new logon the lowest free ID, so
- * churn alone never opens that gap, even when the highest ID stays high after an evening of logoffs.
- * Its value is the session-ID gap (highest ID minus sessions present).
+ * The session-ID gap as the alert sees it: the current highest ID minus the most sessions present at any
+ * time in the window. A healthy host hands a new logon the lowest free ID, so churn alone never opens
+ * that gap while IDs are handed out; the gap of a host whose highest ID merely stays high after an
+ * evening of logoffs is left out by `sessionIdsClimbedExpr`.
  *
- * The current highest ID is `max_over_time(...[gaugeSmoothing])`, so one stale sample (a failed scrape, or
- * a failed wts collector) does not reset the alert's `for`. "Climbed" compares it with the lowest ID of
- * the window *before* the smoothing interval (`offset`): a highest ID that just fell (a reboot) is not
- * higher than the IDs before it, so a drop inside the smoothing interval never counts as a climb.
+ * The current highest ID is `max_over_time(...[gaugeSmoothing])`, so one stale sample (a failed scrape,
+ * or a failed wts collector) does not reset the alert's `for`. `sel` is the selector (the dashboards
+ * pass theirs, with variables).
  */
-export function sessionIdsClimbingExpr(config: MixinConfig, gap: number): string {
-  const sel = config.selector;
-  const w = config.windows.sessionIdGrowth;
-  const s = config.windows.gaugeSmoothing;
-  const r = RECORDING_RULES;
-  const highest = `max_over_time(rdsleak_session_id_highest{${sel}}[${s}])`;
+export function sessionIdGapExpr(config: MixinConfig, sel: string = config.selector): string {
+  const { sessionIdGrowth: w, gaugeSmoothing: s } = config.windows;
+  return `max_over_time(rdsleak_session_id_highest{${sel}}[${s}]) - max_over_time(${RECORDING_RULES.sessions}{${sel}}[${w}])`;
+}
+
+/**
+ * The highest ID climbed inside the window: it is above the lowest ID of the window *before* the
+ * smoothing interval (`offset`), so a highest ID that just fell (a reboot) never counts as a climb.
+ */
+export function sessionIdsClimbedExpr(config: MixinConfig, sel: string = config.selector): string {
+  const { sessionIdGrowth: w, gaugeSmoothing: s } = config.windows;
+  return `max_over_time(rdsleak_session_id_highest{${sel}}[${s}]) > min_over_time(rdsleak_session_id_highest{${sel}}[${w}] offset ${s})`;
+}
+
+/**
+ * The symptom: the highest session ID climbed inside the window and the gap is at least `gap`. Its value
+ * is the session-ID gap (highest ID minus sessions present).
+ */
+export function sessionIdsClimbingExpr(config: MixinConfig, gap: number, sel: string = config.selector): string {
   return promql`
     (
-        max_over_time(${r.sessionIdGap}[${s}])
+        max_over_time(${RECORDING_RULES.sessionIdGap}{${sel}}[${config.windows.gaugeSmoothing}])
       and
-        ${highest} - max_over_time(${r.sessions}[${w}]) >= ${gap}
+        ${sessionIdGapExpr(config, sel)} >= ${gap}
       and
-        ${highest} > min_over_time(rdsleak_session_id_highest{${sel}}[${w}] offset ${s})
+        ${sessionIdsClimbedExpr(config, sel)}
     )
   `;
 }
 
 /** The cause: zombies pin at least `pinned` session IDs. Its value is the number of pinned IDs. */
-export function sessionIdsPinnedExpr(config: MixinConfig, pinned: number): string {
-  return `max_over_time(rdsleak_zombie_session_ids{${config.selector}}[${config.windows.gaugeSmoothing}]) >= ${pinned}`;
+export function sessionIdsPinnedExpr(config: MixinConfig, pinned: number, sel: string = config.selector): string {
+  return `max_over_time(rdsleak_zombie_session_ids{${sel}}[${config.windows.gaugeSmoothing}]) >= ${pinned}`;
+}
+
+/**
+ * Keeps a firing RdsSessionIdsNotReused firing while its cause or its symptom persists, even without new
+ * logons: zombies still pin at least one session ID, or the highest ID is still at least `gap` above the
+ * most sessions present in the window. Without it the symptom branch resolves overnight (the highest ID
+ * stops climbing when nobody logs on) and fires again the next morning. It reads the alert's own
+ * `ALERTS` series of the same severity, written by the previous evaluation.
+ */
+export function sessionIdsStillNotReusedExpr(config: MixinConfig, severity: 'warning' | 'critical'): string {
+  const { gap } = config.thresholds.sessionIdsNotReused[severity];
+  return promql`
+    (
+        (
+            max_over_time(rdsleak_zombie_session_ids{${config.selector}}[${config.windows.gaugeSmoothing}]) > 0
+          or
+            ${sessionIdGapExpr(config)} >= ${gap}
+        )
+      and ignoring (alertname, alertstate, severity)
+        ALERTS{alertname="RdsSessionIdsNotReused",alertstate="firing",severity="${severity}"}
+    )
+  `;
 }
 
 function sessionIdsNotReused(config: MixinConfig, severity: 'warning' | 'critical'): AlertingRule {
@@ -138,7 +173,7 @@ function sessionIdsNotReused(config: MixinConfig, severity: 'warning' | 'critica
   const w = config.windows.sessionIdGrowth;
   return {
     alert: 'RdsSessionIdsNotReused',
-    expr: `${sessionIdsClimbingExpr(config, t.gap)}\nor\n  ${sessionIdsPinnedExpr(config, t.pinned)}`,
+    expr: `${sessionIdsClimbingExpr(config, t.gap)}\nor\n  ${sessionIdsPinnedExpr(config, t.pinned)}\nor\n${sessionIdsStillNotReusedExpr(config, severity)}`,
     for: t.for,
     keep_firing_for: config.keepFiringFor,
     labels: { severity },
@@ -147,7 +182,8 @@ function sessionIdsNotReused(config: MixinConfig, severity: 'warning' | 'critica
       'RdsSessionIdsNotReused',
       'RDS session IDs are not being reused.',
       `{{ $value }} RDS session IDs on {{ $labels.instance }} cannot be reused: zombie logon sessions pin at least ${t.pinned} of them, ` +
-        `or new logons got IDs at least ${t.gap} above the most sessions present in the last ${w}. New sessions get ever higher IDs until the host is rebooted.`,
+        `or new logons got IDs at least ${t.gap} above the most sessions present in the last ${w}. New sessions get ever higher IDs until the host is rebooted. ` +
+        `Once firing, it stays firing while any ID is pinned or the gap remains, also overnight without logons.`,
     ),
   };
 }
@@ -216,10 +252,16 @@ function leakedTokenHandlesGrowing(config: MixinConfig): AlertingRule {
   };
 }
 
+/** `up` of the hosts that should be up: those down on purpose (config.expectedDown) are left out. */
+export function upExpectedExpr(config: MixinConfig): string {
+  const clauses = config.expectedDown.map((e) => `unless on (${e.on.join(', ')}) (${e.expr})`);
+  return clauses.length === 0 ? `(up{${config.selector}})` : `(up{${config.selector}} ${clauses.join(' ')})`;
+}
+
 function exporterDown(config: MixinConfig): AlertingRule {
   return {
     alert: 'RdsExporterDown',
-    expr: `up{${config.selector}} == 0`,
+    expr: `${upExpectedExpr(config)} == 0`,
     for: config.exporterDownFor,
     labels: { severity: 'warning' },
     annotations: annotations(
@@ -227,6 +269,28 @@ function exporterDown(config: MixinConfig): AlertingRule {
       'RdsExporterDown',
       'The RDS leak exporter cannot be scraped.',
       `Prometheus has failed to scrape rds-leak-exporter on {{ $labels.instance }} (job {{ $labels.job }}) for ${config.exporterDownFor}; zombie logon sessions on that host are not monitored.`,
+    ),
+  };
+}
+
+/** Every host of a site that should be up is down: the site (its network, its hypervisors) is out, not one agent. */
+function exporterSiteDown(config: MixinConfig): AlertingRule {
+  const { farm, site } = config.labels;
+  return {
+    alert: 'RdsExporterSiteDown',
+    expr: promql`
+      max by (job, ${farm}, ${site}) ${upExpectedExpr(config)} == 0
+      and
+      count by (job, ${farm}, ${site}) ${upExpectedExpr(config)} >= ${config.exporterSiteDownMinHosts}
+    `,
+    for: config.exporterSiteDownFor,
+    labels: { severity: 'critical' },
+    annotations: annotations(
+      config,
+      'RdsExporterSiteDown',
+      'No RDS host of a site can be scraped.',
+      `Prometheus has failed to scrape every host of ${farm} {{ $labels.${farm} }}, ${site} {{ $labels.${site} }} (job {{ $labels.job }}) that should be up ` +
+        `(at least ${config.exporterSiteDownMinHosts}) for ${config.exporterSiteDownFor}: the site, or the network to it, is down.`,
     ),
   };
 }
@@ -296,7 +360,7 @@ export function alertingRules(config: MixinConfig): RuleFile<AlertingRule> {
       },
       {
         name: 'rds-leak-exporter.exporter',
-        rules: [exporterDown(config), exporterAbsent(config), collectorFailing(config), collectorTimingOut(config)],
+        rules: [exporterDown(config), exporterSiteDown(config), exporterAbsent(config), collectorFailing(config), collectorTimingOut(config)],
       },
     ],
   };

@@ -1,6 +1,15 @@
 /** "RDS host leak detail": one host in detail (single-select instance variable), down to the zombie logon sessions and their holders. */
+import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { MixinConfig } from '../config.js';
-import { type Dashboard, HOST_SEL as SEL, type PanelSpec, dashboard, dashboardLink, dashboardUid, layout, tierSteps } from './model.js';
+import { type PanelSpec, buildDashboard, dashboardLink, dashboardUid, tierSteps } from './grafana.js';
+
+/**
+ * Matchers every query of the host dashboard carries: `instance` is single-select without All, so it
+ * is matched exactly (Grafana does not regex-escape a single-valued variable, so `=~` would let the dots
+ * of `rdsh-ber-017.corp` match other hosts).
+ */
+export const HOST_SEL = 'job=~"$job",instance="$instance"';
+const SEL = HOST_SEL;
 
 export const HOST_DASHBOARD = { name: 'host-detail', file: 'rds-host-leak-detail.json', title: 'RDS host leak detail' } as const;
 
@@ -236,12 +245,16 @@ export function hostDetail(config: MixinConfig): Dashboard {
       queries: [{ expr: `max by (instance) (rdsleak_exporter_handles{${SEL}})`, legend: '{{instance}}' }],
     },
   ];
-  return dashboard(config, {
+  const m = config.variableMetric;
+  return buildDashboard(config, {
     uid: dashboardUid(config, HOST_DASHBOARD.name),
     title: HOST_DASHBOARD.title,
     description: 'One RDS / Citrix host in detail: session IDs, zombie logon sessions, leaked token handles per process and collector health (rds-leak-exporter).',
     links: [dashboardLink('RDS farm overview', dashboardUid(config, 'farm-overview'), 'All hosts of the farm')],
-    panels: layout(specs),
-    instance: 'single',
+    panels: specs,
+    variables: [
+      { name: 'job', label: 'Job', query: `label_values(${m}, job)`, allValue: '.+' },
+      { name: 'instance', label: 'Host', query: `label_values(${m}{job=~"$job"}, instance)` },
+    ],
   });
 }

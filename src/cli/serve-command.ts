@@ -7,14 +7,15 @@ import { CollectionService } from '../collection/collection-service.js';
 import { collectionSettingsFrom, stateFilePath } from '../collection/flags.js';
 import { CandidateStateFile } from '../collection/state-file.js';
 import { hostname } from 'node:os';
-import { UsageError } from '../errors.js';
 import type { FlagValues } from '../flags/flag-values.js';
 import { createExporterMetrics } from '../metrics/exporter-metrics.js';
 import { metricsOptionsFrom } from '../metrics/flags.js';
 import { createApp } from '../server/app.js';
 import { serverSettingsFrom } from '../server/flags.js';
 import type { HttpLimits } from '../server/http-limits.js';
-import { closeHttpServer, createHttpServer, listen } from '../server/http-server.js';
+import { closeHttpServer, createHttpServer, listen, listenError } from '../server/http-server.js';
+import { startFarmServer } from '../server/farm-server.js';
+import { SIMULATE_HOSTS } from '../sources/simulate/flags.js';
 import { LiveWebConfig, type ReloadOutcome } from '../server/live-web-config.js';
 import { sharedPasswordVerifier } from '../server/password-verifier.js';
 import { createSource } from '../sources/create-source.js';
@@ -25,19 +26,11 @@ import { CONFIG_FILE } from './flags.js';
 
 export interface RunningServer {
   readonly url: string;
-  readonly source: SnapshotSource;
+  /** Absent for a simulated farm (--simulate.hosts), whose hosts each have their own source. */
+  readonly source?: SnapshotSource;
   /** Re-reads the web config (SIGHUP); a bad file keeps the previous one in force. */
   reloadWebConfig(trigger: string): ReloadOutcome;
   close(): Promise<void>;
-}
-
-/** A listen failure is the user's to fix (another exporter on the port, a wrong address): exit 2, one line. */
-function listenError(error: unknown, host: string, port: number): UsageError {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new UsageError('E_USAGE', `--web.listen-address: host "${host}" not found`);
-  const reason =
-    code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'address not available on this host' : String(error);
-  return new UsageError('E_LISTEN', `cannot listen on ${host}:${port}: ${reason}`);
 }
 
 export interface StartServerOptions {
@@ -49,6 +42,11 @@ export interface StartServerOptions {
 
 /** Starts the exporter; resolves once it listens and serves. */
 export async function startServer(flags: FlagValues, logger: Logger, options: StartServerOptions = {}): Promise<RunningServer> {
+  if (sourceConfigFrom(flags).kind === 'simulate' && flags.get(SIMULATE_HOSTS) > 0) {
+    const farm = await startFarmServer(flags, logger, options.notices);
+    // The farm reads its web config once: it is a test and demo tool, not an agent.
+    return { url: farm.url, reloadWebConfig: () => 'unchanged', close: () => farm.close() };
+  }
   const settings = serverSettingsFrom(flags);
   const collection = collectionSettingsFrom(flags);
   // Read the web config first: a mistake in it must stop the agent before any collection starts.

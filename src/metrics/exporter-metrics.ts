@@ -15,9 +15,14 @@ export interface ExporterMetrics {
  * Metrics about the exporter itself that live as long as the process: build info, collection counter and
  * timestamps, its own handle count, and prom-client's process and Node.js metrics.
  */
-export function createExporterMetrics(sourceDescription: string, ownHandleCount: () => number | null): ExporterMetrics {
+export function createExporterMetrics(
+  sourceDescription: string,
+  ownHandleCount: () => number | null,
+  /** prom-client's process and Node.js metrics; off for the hosts of a simulated farm, which share one process. */
+  { processMetrics = true }: { readonly processMetrics?: boolean } = {},
+): ExporterMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  if (processMetrics) collectDefaultMetrics({ register: registry });
   // prom-client names these gauges with a `_total` suffix, which `promtool check metrics` rejects; the
   // per-type gauges without the suffix (nodejs_active_handles{type}) carry the same information.
   for (const name of LINT_FAILING_DEFAULT_METRICS) registry.removeSingleMetric(name);

@@ -2,6 +2,7 @@ import { createServer, type RequestListener, type Server, type ServerOptions } f
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { UsageError } from '../errors.js';
 import { HTTP_LIMITS, type HttpLimits } from './http-limits.js';
 import type { LiveWebConfig } from './live-web-config.js';
 
@@ -50,6 +51,15 @@ export function createHttpServer(options: HttpServerOptions): Server {
     options.logger.warn({ max_connections: limits.maxConnections, remote_address: data?.remoteAddress }, 'connection limit reached: new connections are closed until some end');
   });
   return server;
+}
+
+/** A listen failure is the user's to fix (another exporter on the port, a wrong address): exit 2, one line. */
+export function listenError(error: unknown, host: string, port: number): UsageError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new UsageError('E_USAGE', `--web.listen-address: host "${host}" not found`);
+  const reason =
+    code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'address not available on this host' : String(error);
+  return new UsageError('E_LISTEN', `cannot listen on ${host}:${port}: ${reason}`);
 }
 
 export function listen(server: Server, host: string, port: number): Promise<AddressInfo> {

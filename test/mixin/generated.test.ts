@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultConfig, renderMixin, withOverrides, dashboards } from '../../mixin/index.js';
+import { defaultConfig, renderMixin, withOverrides, dashboards, panelsOf } from '../../mixin/index.js';
 import { REPO_ROOT } from './helpers.js';
 
 const generated = renderMixin(defaultConfig);
@@ -34,7 +34,12 @@ describe('generated mixin files', () => {
     expect(files['alerts/rds-leak-rules.yml']).not.toContain('job="rds-leak-exporter"');
     // Overrides leave the rest of the default config alone.
     expect(custom.thresholds.zombieLogonSessions.critical).toEqual(defaultConfig.thresholds.zombieLogonSessions.critical);
-    expect(Object.values(dashboards(withOverrides({ dashboard: { tags: ['x'] } }))).every((d) => d.tags.join() === 'x')).toBe(true);
+    expect(Object.values(dashboards(withOverrides({ dashboard: { tags: ['x'] } }))).every((d) => d.tags?.join() === 'x')).toBe(true);
+    // topk and the farm/site label names come from the config too.
+    const farm = renderMixin(withOverrides({ labels: { farm: 'pool', site: 'dc' }, dashboard: { topk: 7 } }))['dashboards/rds-farm-overview.json']!;
+    expect(farm).toContain('pool=~\\"$farm\\",dc=~\\"$site\\"');
+    expect(farm).toContain('topk(7, ');
+    expect(farm).not.toContain('topk(10, ');
   });
 
   it('dashboard colour thresholds are the alert thresholds of the config', () => {
@@ -46,7 +51,7 @@ describe('generated mixin files', () => {
       },
     });
     const steps = (d: ReturnType<typeof dashboards>[string], title: string) =>
-      (d.panels.find((p) => p.title === title)!.fieldConfig.defaults.thresholds as { steps: { value: number | null; color: string }[] }).steps
+      (panelsOf(d).find((p) => p.title === title)!.fieldConfig!.defaults.thresholds as { steps: { value: number | null; color: string }[] }).steps
         .filter((s) => s.color !== 'yellow')
         .map((s) => s.value);
     const boards = Object.values(dashboards(custom));
@@ -56,7 +61,7 @@ describe('generated mixin files', () => {
       expect(steps(d, 'Pinned session IDs'), d.title).toEqual([null, 3, 33]);
       expect(steps(d, 'Leaked token handles'), d.title).toEqual([null, 40, 900]);
     }
-    const farm = boards.find((d) => d.uid.endsWith('farm-overview'))!;
+    const farm = boards.find((d) => d.uid!.endsWith('farm-overview'))!;
     expect(steps(farm, 'Largest session-ID gap')).toEqual([null, 11, 44]);
     expect(steps(farm, 'Hosts ranked by leaked token handles')).toEqual([null, 40, 900]);
     const alerts = renderMixin(custom)['alerts/rds-leak-alerts.yml']!;

@@ -11,6 +11,7 @@ import { parser } from '@prometheus-io/lezer-promql';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { METRIC_NAMES } from '../../src/metrics/catalog.js';
 import { RECORDING_RULE_NAMES } from '../../mixin/rules.js';
+import { USER_PROVIDED_METRICS } from '../../mixin/config.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -47,7 +48,7 @@ export interface RunResult {
 }
 
 export function run(binary: string, args: readonly string[], cwd: string = REPO_ROOT): RunResult {
-  const result = spawnSync(requireBinary(binary), args, { cwd, encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(requireBinary(binary), args, { cwd, encoding: 'utf8', timeout: 110_000 });
   if (result.error) throw result.error;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr, output: `${result.stdout}${result.stderr}` };
 }
@@ -148,7 +149,8 @@ export async function promClientDefaultMetricNames(): Promise<Set<string>> {
 
 /** Every metric name a dashboard or rule may reference. */
 export async function knownMetricNames(): Promise<Set<string>> {
-  return new Set([...METRIC_NAMES, ...RECORDING_RULE_NAMES, 'up', ...(await promClientDefaultMetricNames())]);
+  // ALERTS: RdsSessionIdsNotReused reads its own firing state; the user-provided metrics feed expectedDown.
+  return new Set([...METRIC_NAMES, ...RECORDING_RULE_NAMES, ...USER_PROVIDED_METRICS, 'up', 'ALERTS', ...(await promClientDefaultMetricNames())]);
 }
 
 /** GitHub's anchor for a Markdown heading. */

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ALERT_NAMES, ALERTS_FILE, DASHBOARD_FILES, RECORDING_RULE_NAMES, RULES_FILE, defaultConfig } from '../../mixin/index.js';
+import { ALERT_NAMES, ALERTS_FILE, DASHBOARD_FILES, RECORDING_RULE_NAMES, RULES_FILE, USER_PROVIDED_METRICS, defaultConfig, panelsOf, promTargets } from '../../mixin/index.js';
 import type { AlertingRule, Dashboard, RecordingRule, RuleFile } from '../../mixin/index.js';
 import { METRIC_NAMES } from '../../src/metrics/catalog.js';
 import { REPO_ROOT, githubSlug, knownMetricNames, parsePromQL, substituteGrafanaIntervals } from './helpers.js';
@@ -41,7 +41,7 @@ const ruleExpressions: Expression[] = [
 ];
 
 const dashboardExpressions: Expression[] = boards.flatMap(([file, d]) =>
-  d.panels.flatMap((p) => p.targets.map((t) => ({ where: `${file} panel "${p.title}" ${t.refId}`, expr: t.expr }))),
+  panelsOf(d).flatMap((p) => promTargets(p).map((t) => ({ where: `${file} panel "${p.title}" ${t.refId}`, expr: t.expr }))),
 );
 
 describe('PromQL in rules and dashboards', () => {
@@ -78,7 +78,8 @@ describe('recording rules', () => {
     const parsed = parsePromQL(rule.expr);
     for (const a of parsed.aggregations) expect(a.hasModifier, `aggregation without by/without: ${a.text}`).toBe(true);
     for (const s of parsed.selectors) {
-      if (RECORDING_RULE_NAMES.includes(s.metric!)) continue;
+      // Recording rules carry the job already; ALERTS is joined to selected series; the user's expected-down metrics are not the exporter's.
+      if (RECORDING_RULE_NAMES.includes(s.metric!) || s.metric === 'ALERTS' || (USER_PROVIDED_METRICS as readonly string[]).includes(s.metric!)) continue;
       expect(s.matchers, `${s.text} lacks the selector ${defaultConfig.selector}`).toEqual(expect.arrayContaining(selectorMatchers));
     }
   });
@@ -105,7 +106,8 @@ describe('alerts', () => {
 
   it.each(alerts.map((a) => [`${a.alert} (${a.labels.severity})`, a]))('%s selects the exporter job in every raw selector', (_name, a) => {
     for (const s of parsePromQL(a.expr).selectors) {
-      if (RECORDING_RULE_NAMES.includes(s.metric!)) continue;
+      // Recording rules carry the job already; ALERTS is joined to selected series; the user's expected-down metrics are not the exporter's.
+      if (RECORDING_RULE_NAMES.includes(s.metric!) || s.metric === 'ALERTS' || (USER_PROVIDED_METRICS as readonly string[]).includes(s.metric!)) continue;
       expect(s.matchers, `${s.text} lacks the selector ${defaultConfig.selector}`).toEqual(expect.arrayContaining(selectorMatchers));
     }
   });
@@ -138,7 +140,8 @@ describe('alerts', () => {
   });
 
   it('the exporter-down and exporter-absent alerts exist', () => {
-    expect(alerts.find((a) => a.alert === 'RdsExporterDown')?.expr).toMatch(/up\{[^}]*\} == 0/);
+    expect(alerts.find((a) => a.alert === 'RdsExporterDown')?.expr).toMatch(/^\(up\{[^}]*\}.*\) == 0$/);
+    expect(alerts.find((a) => a.alert === 'RdsExporterSiteDown')?.labels.severity).toBe('critical');
     expect(alerts.find((a) => a.alert === 'RdsExporterAbsent')?.expr).toMatch(/^absent\(up\{/);
   });
 });
@@ -146,7 +149,7 @@ describe('alerts', () => {
 /** The four bold-labelled parts of every alert section of docs/runbooks.md, in this order. */
 const RUNBOOK_PARTS = ['Meaning', 'Confirm', 'What to do', 'Send to the vendor'] as const;
 /** Alerts about the exporter itself: their vendor is rds-leak-exporter (logs, /health, version). */
-const EXPORTER_HEALTH_ALERTS: readonly string[] = ['RdsExporterDown', 'RdsExporterAbsent', 'RdsCollectorFailing', 'RdsCollectorTimingOut'];
+const EXPORTER_HEALTH_ALERTS: readonly string[] = ['RdsExporterDown', 'RdsExporterSiteDown', 'RdsExporterAbsent', 'RdsCollectorFailing', 'RdsCollectorTimingOut'];
 
 /** The text of the `## <name>` section, up to the next `## ` heading. */
 function runbookSection(name: string): string {
@@ -200,35 +203,40 @@ describe('docs/runbooks.md', () => {
 const isHostBoard = (file: string) => file === DASHBOARD_FILES.host;
 
 describe.each(boards)('%s', (file, d) => {
-  it('has a stable uid, title, tags, schemaVersion 39 and is not editable', () => {
+  it('has a stable uid, title, tags, a current schemaVersion and is not editable', () => {
     const expectedUid = file.includes('farm') ? 'rds-leak-farm-overview' : 'rds-leak-host-detail';
     expect(d.uid).toBe(expectedUid);
-    expect(d.uid.length).toBeLessThanOrEqual(40);
+    expect(d.uid!.length).toBeLessThanOrEqual(40);
     expect(d.uid).toMatch(/^[a-z0-9-]+$/);
     expect(d.title).toMatch(/^RDS /);
-    expect(d.tags.length).toBeGreaterThan(0);
+    expect(d.tags!.length).toBeGreaterThan(0);
     expect(d.editable).toBe(false);
-    expect(d.schemaVersion).toBe(39);
-    expect(d.description.length).toBeGreaterThan(0);
+    // The Foundation SDK's schema version (mixins used to ship 39; Grafana migrates older ones on load).
+    expect(d.schemaVersion).toBeGreaterThanOrEqual(39);
+    expect(d.description!.length).toBeGreaterThan(0);
   });
 
-  it('has the datasource, job and instance variables', () => {
-    const vars = d.templating.list;
-    expect(vars.map((v) => v.name)).toEqual(['datasource', 'job', 'instance']);
+  it('has the datasource, job and instance variables (and farm and site on the farm overview)', () => {
+    const vars = d.templating.list!;
+    expect(vars.map((v) => v.name)).toEqual(isHostBoard(file) ? ['datasource', 'job', 'instance'] : ['datasource', 'job', 'farm', 'site', 'instance']);
     expect(vars[0]).toMatchObject({ type: 'datasource', query: 'prometheus' });
+    const labelOf: Record<string, string> = { job: 'job', instance: 'instance', farm: defaultConfig.labels.farm, site: defaultConfig.labels.site };
     for (const v of vars.slice(1)) {
       expect(v).toMatchObject({ type: 'query', refresh: 2, datasource: { type: 'prometheus', uid: '${datasource}' } });
       if (isHostBoard(file) && v.name === 'instance') {
         // One host: single-select without All; Grafana selects the first host until one is chosen.
-        expect(v).toMatchObject({ multi: false, includeAll: false, current: {} });
+        expect(v).toMatchObject({ multi: false, includeAll: false });
         expect(v).not.toHaveProperty('allValue');
+        expect(v).not.toHaveProperty('current');
       } else {
-        expect(v).toMatchObject({ multi: true, includeAll: true, allValue: '.+', current: { value: ['$__all'] } });
+        // farm and site are optional labels: `.*` also matches series without them; job and instance always exist.
+        const allValue = v.name === 'farm' || v.name === 'site' ? '.*' : '.+';
+        expect(v).toMatchObject({ multi: true, includeAll: true, allValue, current: { value: ['$__all'] } });
       }
-      const q = v.type === 'query' ? v.query.query : '';
+      const q = typeof v.query === 'string' ? v.query : '';
       const inner = /^label_values\((.+), (\w+)\)$/.exec(q);
       expect(inner, `variable ${v.name}: ${q}`).not.toBeNull();
-      expect(inner![2]).toBe(v.name);
+      expect(inner![2]).toBe(labelOf[v.name]);
       const parsed = parsePromQL(inner![1]!);
       expect(parsed.errors).toEqual([]);
       expect(METRIC_NAMES).toContain(parsed.selectors[0]!.metric);
@@ -237,23 +245,25 @@ describe.each(boards)('%s', (file, d) => {
 
   it('links to the other dashboard', () => {
     const other = boards.find(([f]) => f !== file)![1];
-    expect(d.links.map((l) => l.url)).toContain(`/d/${other.uid}`);
-    expect(d.links.every((l) => l.includeVars && l.keepTime)).toBe(true);
+    expect(d.links!.map((l) => l.url)).toContain(`/d/${other.uid}`);
+    expect(d.links!.every((l) => l.includeVars && l.keepTime)).toBe(true);
   });
 
   it('every panel has a unique id, a description, a unit and the datasource variable; panels fit the grid without overlap', () => {
     const ids = new Set<number>();
-    expect(new Set(d.panels.map((p) => p.title)).size, 'panel titles must be unique').toBe(d.panels.length);
+    const panels = panelsOf(d);
+    expect(new Set(panels.map((p) => p.title)).size, 'panel titles must be unique').toBe(panels.length);
     const cells = new Set<string>();
-    for (const p of d.panels) {
-      expect(ids.has(p.id), `duplicate panel id ${p.id}`).toBe(false);
-      ids.add(p.id);
-      expect(p.description.trim().length, `panel ${p.title} has no description`).toBeGreaterThan(10);
-      expect(p.fieldConfig.defaults.unit, `panel ${p.title} has no unit`).toMatch(/^\w+$/);
+    for (const p of panels) {
+      expect(p.id, `panel ${p.title} has no id`).toBeDefined();
+      expect(ids.has(p.id!), `duplicate panel id ${p.id}`).toBe(false);
+      ids.add(p.id!);
+      expect((p.description ?? '').trim().length, `panel ${p.title} has no description`).toBeGreaterThan(10);
+      expect(p.fieldConfig?.defaults.unit, `panel ${p.title} has no unit`).toMatch(/^\w+$/);
       expect(p.datasource).toEqual({ type: 'prometheus', uid: '${datasource}' });
       expect(['timeseries', 'stat', 'table', 'bargauge', 'gauge']).toContain(p.type);
-      expect(p.targets.length).toBeGreaterThan(0);
-      const { x, y, w, h } = p.gridPos;
+      expect(promTargets(p).length).toBeGreaterThan(0);
+      const { x, y, w, h } = p.gridPos!;
       expect(x + w, `panel ${p.title} is outside the 24-column grid`).toBeLessThanOrEqual(24);
       for (let i = x; i < x + w; i++)
         for (let j = y; j < y + h; j++) {
@@ -263,13 +273,21 @@ describe.each(boards)('%s', (file, d) => {
     }
   });
 
-  it('every target uses ${datasource}, job and instance matchers on every selector, and $__rate_interval in rates', () => {
-    for (const p of d.panels) {
+  it('every target uses ${datasource}, job, instance (and farm and site) matchers on every selector, and $__rate_interval in rates', () => {
+    const { farm, site } = defaultConfig.labels;
+    const boardMatchers = isHostBoard(file)
+      ? []
+      : [
+          { name: farm, op: '=~', value: '$farm' },
+          { name: site, op: '=~', value: '$site' },
+        ];
+    for (const p of panelsOf(d)) {
       const refIds = new Set<string>();
-      for (const t of p.targets) {
+      for (const t of promTargets(p)) {
         const where = `panel "${p.title}" ${t.refId}: ${t.expr}`;
-        expect(refIds.has(t.refId), where).toBe(false);
-        refIds.add(t.refId);
+        expect(t.refId, where).toBeDefined();
+        expect(refIds.has(t.refId!), where).toBe(false);
+        refIds.add(t.refId!);
         expect(t.datasource, where).toEqual({ type: 'prometheus', uid: '${datasource}' });
         const parsed = parsePromQL(substituteGrafanaIntervals(t.expr));
         for (const s of parsed.selectors) {
@@ -278,6 +296,7 @@ describe.each(boards)('%s', (file, d) => {
               { name: 'job', op: '=~', value: '$job' },
               // The host dashboard shows one host: its single-valued instance is matched exactly.
               { name: 'instance', op: isHostBoard(file) ? '=' : '=~', value: '$instance' },
+              ...boardMatchers,
             ]),
           );
           expect(s.matchers.filter((m) => m.name === 'instance'), `${where}: one instance matcher`).toHaveLength(1);
@@ -293,32 +312,63 @@ describe.each(boards)('%s', (file, d) => {
           }
         }
         for (const [, fn, range] of t.expr.matchAll(/\b(rate|irate|increase|delta|idelta|deriv)\s*\([^[]*\[([^\]]+)\]/g)) {
+          // increase over the whole dashboard range ranks hosts for a topk/bottomk limit.
+          if (fn === 'increase' && range === '$__range') continue;
           expect(range, `${where}: ${fn}() must use $__rate_interval`).toBe('$__rate_interval');
         }
-        if (parsed.functions.some((f) => ['rate', 'irate', 'increase'].includes(f))) expect(t.expr).toContain('[$__rate_interval]');
+        if (parsed.functions.some((f) => ['rate', 'irate'].includes(f))) expect(t.expr).toContain('[$__rate_interval]');
       }
     }
   });
 
   it('uses at least one rate, so $__rate_interval is exercised', () => {
-    expect(d.panels.some((p) => p.targets.some((t) => t.expr.includes('$__rate_interval')))).toBe(true);
+    expect(panelsOf(d).some((p) => promTargets(p).some((t) => t.expr.includes('$__rate_interval')))).toBe(true);
   });
 });
 
 describe('dashboard content', () => {
-  const titles = (name: string) => boards.find(([f]) => f.includes(name))![1].panels.map((p) => p.title);
+  const board = (name: string) => boards.find(([f]) => f.includes(name))![1];
+  const titles = (name: string) => panelsOf(board(name)).map((p) => p.title);
 
-  it('the farm overview shows what issue 4 asks for', () => {
+  it('the farm overview shows what issues 4 and 9 ask for', () => {
+    const k = defaultConfig.dashboard.topk;
     expect(titles('farm')).toEqual(
       expect.arrayContaining([
-        'Highest session ID vs sessions present',
-        'Zombie logon sessions per host',
-        'Pinned session IDs per host',
+        'Worst hosts',
+        'Hosts not reusing session IDs',
+        'Largest session-ID gap',
+        `Highest session ID vs sessions present, top ${k} hosts`,
+        `Zombie logon sessions, top ${k} hosts`,
+        `Pinned session IDs, top ${k} hosts`,
         'Hosts ranked by leaked token handles',
         'Top leaking processes across the farm',
         'Exporter health',
       ]),
     );
+  });
+
+  it('every per-host time series of the farm overview is limited to the topk hosts over the whole range', () => {
+    const k = defaultConfig.dashboard.topk;
+    for (const p of panelsOf(board('farm')).filter((x) => x.type === 'timeseries')) {
+      for (const t of promTargets(p)) {
+        const perHost = /by \(instance\)/.test(t.expr);
+        if (perHost) expect(t.expr, `${p.title}`).toMatch(new RegExp(`and on \\(instance\\)\\n(top|bottom)k\\(${k}, .*@ end\\(\\)`));
+        else expect(t.expr, `${p.title}`).toMatch(new RegExp(`^topk\\(${k}, `));
+      }
+    }
+  });
+
+  it('table rows link to the host dashboard by the instance column; time series by the instance label', () => {
+    for (const p of panelsOf(board('farm'))) {
+      const links = (p.fieldConfig?.defaults.links ?? []) as { url: string }[];
+      for (const l of links) {
+        if (p.type === 'table') expect(l.url, p.title).toContain('var-instance=${__data.fields.instance}');
+        else expect(l.url, p.title).toContain('var-instance=${__field.labels.instance}');
+      }
+    }
+    const tables = panelsOf(board('farm')).filter((p) => p.type === 'table');
+    expect(tables.map((p) => p.title).sort()).toEqual(['Exporter health', 'Worst hosts']);
+    for (const t of tables) expect(((t.fieldConfig?.defaults.links ?? []) as unknown[]).length, t.title).toBe(1);
   });
 
   it('the host detail shows what issue 4 asks for', () => {
@@ -336,8 +386,8 @@ describe('dashboard content', () => {
         'Collector duration',
       ]),
     );
-    const table = boards.find(([f]) => f.includes('host'))![1].panels.find((p) => p.title === 'Zombie logon session list')!;
+    const table = panelsOf(board('host')).find((p) => p.title === 'Zombie logon session list')!;
     expect(table.type).toBe('table');
-    expect(table.targets[0]!.expr).toMatch(/^rdsleak_zombie_logon_session_info\{/);
+    expect(promTargets(table)[0]!.expr).toMatch(/^rdsleak_zombie_logon_session_info\{/);
   });
 });

@@ -1,5 +1,6 @@
 import { durationFlag, enumFlag, integerFlag, numberFlag, optional, switchFlag, textFlag } from '../../flags/flag.js';
 import type { FlagValues } from '../../flags/flag-values.js';
+import type { FarmOptions } from './farm.js';
 import { SIMULATION_PROFILES, simulationConfig, type SimulationConfig } from './profiles.js';
 
 const DAY_MS = 86_400_000;
@@ -54,6 +55,22 @@ export const SIMULATE_LEAK_SHARE = optional(
   'profile: healthy 0, leaky 0.08',
 );
 
+/** A simulated farm of N hosts in one process (tests, demos, docs/scaling.md); 0 serves one host. */
+export const SIMULATE_HOSTS = integerFlag({ name: 'simulate.hosts', help: 'Serve a simulated farm of this many hosts on one port (/metrics?host=NAME, targets at /farm/targets); 0 for one host.', default: 0, min: 0, max: 10_000, commands: ['serve'] });
+export const SIMULATE_FARMS = integerFlag({ name: 'simulate.farms', help: 'Farms the simulated hosts are spread over (label farm).', default: 1, min: 1, max: 100, commands: ['serve'] });
+export const SIMULATE_SITES = integerFlag({ name: 'simulate.sites', help: 'Sites per simulated farm (label site).', default: 1, min: 1, max: 100, commands: ['serve'] });
+export const SIMULATE_LEAKY_HOSTS = numberFlag({
+  name: 'simulate.leaky-hosts',
+  help: 'Share of the simulated farm\'s hosts that run the leaky profile.',
+  default: 0.1,
+  min: 0,
+  max: 1,
+  expectation: 'a share',
+  commands: ['serve'],
+});
+
+export const FARM_FLAGS = [SIMULATE_HOSTS, SIMULATE_FARMS, SIMULATE_SITES, SIMULATE_LEAKY_HOSTS] as const;
+
 export const SIMULATE_FLAGS = [
   SIMULATE_PROFILE,
   SIMULATE_SPEED,
@@ -63,7 +80,28 @@ export const SIMULATE_FLAGS = [
   SIMULATE_CITRIX,
   SIMULATE_ADVANCE,
   SIMULATE_LEAK_SHARE,
+  ...FARM_FLAGS,
 ] as const;
+
+export function farmConfigFrom(values: FlagValues, namePrefix: string): FarmOptions {
+  const one = simulationConfigFrom(values);
+  const { users, serviceLeakShare, citrix } = one.parameters;
+  return {
+    hosts: values.get(SIMULATE_HOSTS),
+    farms: values.get(SIMULATE_FARMS),
+    sites: values.get(SIMULATE_SITES),
+    leakyShare: values.get(SIMULATE_LEAKY_HOSTS),
+    namePrefix,
+    seed: one.seed,
+    speed: one.speed,
+    advanceMs: one.advanceMs,
+    overrides: {
+      citrix,
+      ...(values.get(SIMULATE_USERS) !== null ? { users } : {}),
+      ...(values.get(SIMULATE_LEAK_SHARE) !== null ? { serviceLeakShare } : {}),
+    },
+  };
+}
 
 export function simulationConfigFrom(values: FlagValues): SimulationConfig {
   const users = values.get(SIMULATE_USERS);
