@@ -187,12 +187,26 @@ export function hostDetail(config: MixinConfig): Dashboard {
       type: 'timeseries',
       title: 'Unresolved token handles by reason',
       description:
-        'Token handles whose logon session could not be determined, by holder and reason (access_denied, protected_process, gone, query_failed). Protected holders such as lsass hide references: the leak counts are a lower bound.',
+        'Token handles whose logon session could not be determined, by holder and reason (access_denied, protected_process, gone, query_failed, skipped). Protected holders such as lsass hide references: the leak counts are a lower bound.',
       unit: 'none',
       min: 0,
       w: 12,
       h: 8,
       queries: [{ expr: `sum by (instance, process, reason) (rdsleak_token_handles_unresolved{${SEL}})`, legend: '{{instance}} {{process}} {{reason}}' }],
+    },
+    {
+      type: 'timeseries',
+      title: 'Token handles of logon sessions LSA does not describe',
+      description:
+        'Token handles whose logon session LSA cannot describe (not enumerated, or its data could not be read), by holder, and the number of such logon sessions. They cannot be classified as zombie or not; a count that stays above 0 deserves logonsessions.exe and handle.exe -a <luid>.',
+      unit: 'none',
+      min: 0,
+      w: 12,
+      h: 8,
+      queries: [
+        { expr: `sum by (instance, process) (rdsleak_token_handles_unknown_logon_session{${SEL}})`, legend: '{{instance}} {{process}}' },
+        { expr: `sum by (instance) (rdsleak_unknown_logon_sessions{${SEL}})`, legend: '{{instance}} logon sessions' },
+      ],
     },
     {
       type: 'timeseries',
