@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'E_LISTEN'
   | 'E_NATIVE_DECODE'
   | 'E_NATIVE_CALL'
-  | 'E_COLLECTOR_TIMEOUT';
+  | 'E_COLLECTOR_TIMEOUT'
+  | 'E_TEXTFILE_WRITE';
 
 export class RdsLeakError extends Error {
   readonly code: ErrorCode;

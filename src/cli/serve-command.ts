@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -6,6 +7,7 @@ import { CollectionService } from '../collection/collection-service.js';
 import type { Options } from '../config/options.js';
 import { RdsLeakError, UsageError } from '../errors.js';
 import { createExporterMetrics } from '../metrics/exporter-metrics.js';
+import { TextfileExport } from '../export/textfile-export.js';
 import { createApp } from '../server/app.js';
 import { loadWebConfig, PLAIN_HTTP } from '../server/web-config.js';
 import type { SnapshotSource } from '../sources/source.js';
@@ -13,7 +15,8 @@ import { VERSION } from '../version.js';
 import { analysisOptions, openSource } from './runtime.js';
 
 export interface RunningServer {
-  readonly url: string;
+  /** Null when HTTP is off (textfile mode alone). */
+  readonly url: string | null;
   readonly source: SnapshotSource;
   close(): Promise<void>;
 }
@@ -39,10 +42,23 @@ function listen(server: Server, host: string, port: number): Promise<AddressInfo
   });
 }
 
-/** Starts the exporter; resolves once it listens. */
+/** --textfile.directory must name an existing directory: checked before the source opens. */
+function checkTextfileDirectory(directory: string): void {
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(directory).isDirectory();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError('E_USAGE', `--textfile.directory: ${directory}: ${code === 'ENOENT' ? 'no such directory' : String(error)}`);
+  }
+  if (!isDirectory) throw new UsageError('E_USAGE', `--textfile.directory: ${directory}: not a directory`);
+}
+
+/** Starts the exporter; resolves once it listens (and, in textfile mode, once the first file is written). */
 export async function startServer(options: Options, logger: Logger): Promise<RunningServer> {
   // Read the web config first: a mistake in it must stop the agent before any collection starts.
   const web = options.webConfigFile ? loadWebConfig(options.webConfigFile) : PLAIN_HTTP;
+  if (options.textfileDirectory !== null) checkTextfileDirectory(options.textfileDirectory);
   const source = await openSource(options, logger);
   if (source.kind === 'simulate') {
     process.stderr.write(`${simulationBanner(options, source)}\n`);
@@ -59,12 +75,34 @@ export async function startServer(options: Options, logger: Logger): Promise<Run
     },
     logger,
   );
+  const metricsOptions = { zombieInfoLimit: options.zombieInfoLimit, includeUserNames: options.includeUserNames };
+  let textfile: TextfileExport | null = null;
+  if (options.textfileDirectory !== null) {
+    textfile = new TextfileExport(service, metrics.registry, { directory: options.textfileDirectory, intervalMs: options.textfileIntervalMs, collectionTimeoutMs: options.collectionTimeoutMs, metrics: metricsOptions }, logger);
+    try {
+      await textfile.start();
+    } catch (error) {
+      await source.close();
+      throw error;
+    }
+    logger.info({ directory: options.textfileDirectory, interval_seconds: options.textfileIntervalMs / 1000 }, 'writing the textfile');
+  }
+  if (options.listenAddress === null) {
+    return {
+      url: null,
+      source,
+      async close() {
+        await textfile?.stop();
+        await source.close();
+      },
+    };
+  }
   const app = createApp(
     service,
     metrics,
     {
       telemetryPath: options.telemetryPath,
-      metrics: { zombieInfoLimit: options.zombieInfoLimit, includeUserNames: options.includeUserNames },
+      metrics: metricsOptions,
       collectionTimeoutMs: options.collectionTimeoutMs,
       timeoutMarginMs: options.timeoutMarginMs,
       sourceDescription: source.description,
@@ -79,6 +117,7 @@ export async function startServer(options: Options, logger: Logger): Promise<Run
   try {
     address = await listen(http, host, port);
   } catch (error) {
+    await textfile?.stop();
     await source.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
@@ -96,6 +135,7 @@ export async function startServer(options: Options, logger: Logger): Promise<Run
     async close() {
       await new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeAllConnections();
+      await textfile?.stop();
       await source.close();
     },
   };

@@ -24,7 +24,7 @@ export type Command = (typeof COMMANDS)[number];
 
 export const FLAGS: readonly FlagDefinition[] = [
   { name: 'config.file', kind: 'string', help: 'YAML file whose keys are these flag names; the command line wins.' },
-  { name: 'web.listen-address', kind: 'string', help: 'Address to listen on.', defaultText: ':10189', commands: ['serve'] },
+  { name: 'web.listen-address', kind: 'string', help: 'Address to listen on; empty (--web.listen-address=) turns HTTP off, for --textfile.directory alone.', defaultText: ':10189', commands: ['serve'] },
   { name: 'web.config.file', kind: 'string', help: 'Prometheus exporter-toolkit web configuration (TLS, basic auth, headers).', commands: ['serve'] },
   { name: 'web.telemetry-path', kind: 'string', help: 'Path under which to expose metrics.', defaultText: '/metrics', commands: ['serve'] },
   { name: 'log.level', kind: 'enum', choices: ['debug', 'info', 'warn', 'error'], help: 'Only log messages with the given severity or above.', defaultText: 'info' },
@@ -47,6 +47,8 @@ export const FLAGS: readonly FlagDefinition[] = [
   { name: 'collection.min-interval', kind: 'duration', help: 'Serve the previous collection to scrapes that come sooner than this.', defaultText: '0s', commands: ['serve'] },
   { name: 'collection.timeout', kind: 'duration', help: 'Collection budget when the scrape sends no X-Prometheus-Scrape-Timeout-Seconds header.', defaultText: '30s' },
   { name: 'scrape.timeout-margin', kind: 'duration', help: 'Subtracted from the scrape timeout header to leave time for the response.', defaultText: '500ms', commands: ['serve'] },
+  { name: 'textfile.directory', kind: 'string', help: 'Also write the metrics to rds_leak.prom in this directory, for a textfile collector (windows_exporter).', commands: ['serve'] },
+  { name: 'textfile.interval', kind: 'duration', help: 'How often --textfile.directory collects and rewrites rds_leak.prom.', defaultText: '30s', commands: ['serve'] },
   { name: 'windows.concurrency', kind: 'integer', help: 'Holder processes opened in parallel by the Windows source.', defaultText: '4' },
   { name: 'report.format', kind: 'enum', choices: ['text', 'json'], help: 'Output of the report command.', defaultText: 'text', commands: ['report'] },
   { name: 'help', kind: 'boolean', help: 'Show this help.' },

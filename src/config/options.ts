@@ -18,7 +18,8 @@ export interface Options {
   readonly command: Command;
   readonly help: boolean;
   readonly version: boolean;
-  readonly listenAddress: ListenAddress;
+  /** Null: no HTTP listener (--web.listen-address= with --textfile.directory). */
+  readonly listenAddress: ListenAddress | null;
   readonly telemetryPath: string;
   /** exporter-toolkit web configuration file, or null for plain HTTP. */
   readonly webConfigFile: string | null;
@@ -44,6 +45,9 @@ export interface Options {
   readonly minIntervalMs: number;
   readonly collectionTimeoutMs: number;
   readonly timeoutMarginMs: number;
+  /** Textfile mode: rewrite rds_leak.prom in this directory every textfileIntervalMs; null when off. */
+  readonly textfileDirectory: string | null;
+  readonly textfileIntervalMs: number;
   readonly windowsConcurrency: number;
   readonly reportFormat: 'text' | 'json';
 }
@@ -264,12 +268,16 @@ export function parseOptions(argv: readonly string[], platform: NodeJS.Platform 
   const filePaths = c.paths('file.path');
   if (raw.has('web.config.file') && c.string('web.config.file', '') === '') throw usage('--web.config.file: expected a file name');
   if (source === 'file' && filePaths.length === 0) throw usage('--source file needs --file.path (a snapshot file or a directory of them)');
+  if (raw.has('textfile.directory') && c.string('textfile.directory', '') === '') throw usage('--textfile.directory: expected a directory');
+  const textfileDirectory = raw.has('textfile.directory') ? c.string('textfile.directory', '') : null;
+  const httpOff = c.string('web.listen-address', ':10189') === '';
+  if (httpOff && textfileDirectory === null) throw usage('--web.listen-address: empty turns the HTTP listener off, which needs --textfile.directory');
 
   return {
     command,
     help: c.boolean('help', false),
     version: c.boolean('version', false),
-    listenAddress: c.listenAddress('web.listen-address', ':10189'),
+    listenAddress: httpOff ? null : c.listenAddress('web.listen-address', ':10189'),
     telemetryPath,
     webConfigFile: raw.has('web.config.file') ? c.string('web.config.file', '') : null,
     logLevel: c.enumOf('log.level', 'info'),
@@ -294,6 +302,8 @@ export function parseOptions(argv: readonly string[], platform: NodeJS.Platform 
     minIntervalMs: c.duration('collection.min-interval', 0),
     collectionTimeoutMs,
     timeoutMarginMs: c.duration('scrape.timeout-margin', 500),
+    textfileDirectory,
+    textfileIntervalMs: c.positiveDuration('textfile.interval', 30_000, MAX_COLLECTION_TIMEOUT_MS),
     windowsConcurrency: c.number('windows.concurrency', 4, (n) => n >= 1 && n <= 64, 'an integer between 1 and 64', true),
     reportFormat: c.enumOf('report.format', 'text'),
   };
