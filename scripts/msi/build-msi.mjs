@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+/**
+ * Builds build/rds-leak-exporter-<version>-x64.msi on Linux (npm run build:msi):
+ *   1. the single executable: scripts/sea/build-exe.mjs --if-stale (rebuilt only when its inputs changed;
+ *      --reuse-exe takes build/rds-leak-exporter.exe as it is);
+ *   2. stages it with THIRD-PARTY-NOTICES.txt, packaging/config.yaml and a README.txt in build/msi/, next
+ *      to a copy of packaging/msi/rds-leak-exporter.wxs (wixl wants Source paths relative);
+ *   3. wixl -a x64 (Debian package `wixl`) compiles the MSI;
+ *   4. msibuild (Debian package `msitools`, the same source as wixl) adds what wixl 0.101 cannot express:
+ *      the config component's Permanent and NeverOverwrite attributes, and the RemoveFile rows that delete
+ *      koffi's addon the executable extracts at run time (src/sea/native-addon.ts);
+ *   5. signs it with osslsigncode when RDSLEAK_SIGN_CERT/RDSLEAK_SIGN_KEY are set (scripts/sign/authenticode.mjs).
+ * Prints the path of the MSI on its last line.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { signIfConfigured } from '../sign/authenticode.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BUILD = join(ROOT, 'build');
+const STAGE = join(BUILD, 'msi');
+const WXS = join(ROOT, 'packaging', 'msi', 'rds-leak-exporter.wxs');
+
+/** Component attribute bits (Windows Installer Component table). */
+const PERMANENT = 0x10;
+const NEVER_OVERWRITE = 0x80;
+/** Components that hold the administrator's config: created once, kept on upgrade and uninstall. */
+const CONFIG_COMPONENTS = ['Config'];
+/**
+ * Files the executable writes at run time, deleted on uninstall (RemoveFile InstallMode 2): koffi's
+ * addon `koffi-<version>-<sha>.node` and the temporary file of an interrupted extraction, next to the
+ * executable (its first choice) and in the data directory (its fallback).
+ */
+const REMOVE_FILES = [
+  ['ExtractedAddon', 'Executable', 'koffi-*.node', 'INSTALLDIR'],
+  ['ExtractedAddonTemp', 'Executable', 'koffi-*.tmp', 'INSTALLDIR'],
+  ['ExtractedAddonData', 'ConfigDirCleanup', 'koffi-*.node', 'CONFIGDIR'],
+  ['ExtractedAddonDataTemp', 'ConfigDirCleanup', 'koffi-*.tmp', 'CONFIGDIR'],
+];
+
+const say = (msg) => process.stderr.write(`[build-msi] ${msg}\n`);
+function die(msg) {
+  process.stderr.write(`[build-msi] ERROR: ${msg}\n`);
+  process.exit(1);
+}
+
+function run(command, args, options = {}) {
+  const r = spawnSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  if (r.error) die(`${command}: ${r.error.message}${r.error.code === 'ENOENT' ? ` (Debian: apt-get install ${command === 'wixl' ? 'wixl' : command.startsWith('msi') ? 'msitools' : command})` : ''}`);
+  if (r.status !== 0) die(`${command} ${args.join(' ')} failed (exit ${r.status}):\n${`${r.stderr}${r.stdout}`.trim().slice(-3000)}`);
+  return r.stdout;
+}
+
+/** MSI ProductVersion: major.minor.build, each numeric (a prerelease suffix is dropped). */
+export function productVersion(version) {
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(version);
+  if (!m || Number(m[1]) > 255 || Number(m[2]) > 255 || Number(m[3]) > 65535) throw new Error(`package.json version ${version} cannot be an MSI ProductVersion (major.minor.build, at most 255.255.65535)`);
+  return `${m[1]}.${m[2]}.${m[3]}`;
+}
+
+function stage(version) {
+  rmSync(STAGE, { recursive: true, force: true });
+  mkdirSync(STAGE, { recursive: true });
+  for (const [from, to] of [
+    [join(BUILD, 'rds-leak-exporter.exe'), 'rds-leak-exporter.exe'],
+    [join(BUILD, 'THIRD-PARTY-NOTICES.txt'), 'THIRD-PARTY-NOTICES.txt'],
+    [join(ROOT, 'packaging', 'config.yaml'), 'config.yaml'],
+    [WXS, 'rds-leak-exporter.wxs'],
+  ]) {
+    if (!existsSync(from)) die(`${from} is missing`);
+    copyFileSync(from, join(STAGE, to));
+  }
+  writeFileSync(
+    join(STAGE, 'README.txt'),
+    [
+      `rds-leak-exporter ${version}`,
+      '',
+      'Prometheus exporter for leaked access-token handles and zombie logon sessions on Windows RDS / Citrix hosts.',
+      'Service: rds-leak-exporter (LocalSystem). Configuration: %ProgramData%\\rds-leak-exporter\\config.yaml',
+      'Metrics: http://<host>:10189/metrics (MSI property LISTEN_ADDRESS).',
+      'Documentation: docs/install-windows.md in the release zip or the source repository.',
+      '',
+    ].join('\r\n'),
+  );
+}
+
+/** The Component table as rows of tab-separated fields (msiinfo export). */
+function componentAttributes(msi) {
+  const rows = run('msiinfo', ['export', msi, 'Component']).split(/\r?\n/).slice(3).filter(Boolean).map((l) => l.split('\t'));
+  return new Map(rows.map((r) => [r[0], Number(r[3])]));
+}
+
+function postProcess(msi) {
+  const attributes = componentAttributes(msi);
+  const queries = [];
+  for (const component of CONFIG_COMPONENTS) {
+    const current = attributes.get(component);
+    if (current === undefined) die(`the MSI has no component ${component}`);
+    queries.push(`UPDATE \`Component\` SET \`Attributes\` = ${current | PERMANENT | NEVER_OVERWRITE} WHERE \`Component\` = '${component}'`);
+  }
+  for (const [, component] of REMOVE_FILES) if (!attributes.has(component)) die(`RemoveFile refers to a missing component ${component}`);
+  const idt = ['FileKey\tComponent_\tFileName\tDirProperty\tInstallMode', 's72\ts72\tL255\ts72\ti2', 'RemoveFile\tFileKey', ...REMOVE_FILES.map((r) => `${r.join('\t')}\t2`)];
+  writeFileSync(join(STAGE, 'RemoveFile.idt'), `${idt.join('\r\n')}\r\n`);
+  run('msibuild', [msi, '-i', 'RemoveFile.idt'], { cwd: STAGE });
+  for (const q of queries) run('msibuild', [msi, '-q', q], { cwd: STAGE });
+  // Read back: a silent no-op of msibuild must not ship.
+  const after = componentAttributes(msi);
+  for (const component of CONFIG_COMPONENTS) if (((after.get(component) ?? 0) & (PERMANENT | NEVER_OVERWRITE)) !== (PERMANENT | NEVER_OVERWRITE)) die(`${component} is not Permanent+NeverOverwrite after msibuild`);
+  const removeRows = run('msiinfo', ['export', msi, 'RemoveFile']).split(/\r?\n/).slice(3).filter(Boolean);
+  if (removeRows.length !== REMOVE_FILES.length) die(`RemoveFile has ${removeRows.length} rows after msibuild, expected ${REMOVE_FILES.length}`);
+}
+
+function main() {
+  const started = Date.now();
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const version = productVersion(pkg.version);
+  if (!process.argv.includes('--reuse-exe') || !existsSync(join(BUILD, 'rds-leak-exporter.exe'))) {
+    say('building the executable (scripts/sea/build-exe.mjs --if-stale)');
+    const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'sea', 'build-exe.mjs'), '--if-stale'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (r.status !== 0) die(`scripts/sea/build-exe.mjs failed (exit ${r.status})`);
+  }
+  stage(version);
+  const name = `rds-leak-exporter-${pkg.version}-x64.msi`;
+  say(`wixl -a x64 ${name}`);
+  run('wixl', ['-a', 'x64', '-D', `Version=${version}`, '-o', name, 'rds-leak-exporter.wxs'], { cwd: STAGE });
+  postProcess(join(STAGE, name));
+  if (signIfConfigured(join(STAGE, name))) say(`signed ${name} with osslsigncode`);
+  const output = join(BUILD, name);
+  renameSync(join(STAGE, name), output);
+  say(`${output}: ${(statSync(output).size / 1048576).toFixed(1)} MiB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  process.stdout.write(`${output}\n`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();
