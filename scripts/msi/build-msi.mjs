@@ -3,14 +3,16 @@
  * Builds build/rds-leak-exporter-<version>-x64.msi on Linux (npm run build:msi):
  *   1. the single executable: scripts/sea/build-exe.mjs --if-stale (rebuilt only when its inputs changed;
  *      --reuse-exe takes build/rds-leak-exporter.exe as it is);
- *   2. stages it with THIRD-PARTY-NOTICES.txt, packaging/config.yaml and a README.txt in build/msi/, next
+ *   2. stages it with THIRD-PARTY-NOTICES.txt, packaging/config.yaml and a README.txt in build/msi-stage-<pid>/, next
  *      to a copy of packaging/msi/rds-leak-exporter.wxs (wixl wants Source paths relative);
  *   3. wixl -a x64 (Debian package `wixl`) compiles the MSI;
  *   4. msibuild (Debian package `msitools`, the same source as wixl) adds what wixl 0.101 cannot express:
  *      the config component's Permanent and NeverOverwrite attributes, and the RemoveFile rows that delete
  *      koffi's addon the executable extracts at run time (src/sea/native-addon.ts);
  *   5. signs it with osslsigncode when RDSLEAK_SIGN_CERT/RDSLEAK_SIGN_KEY are set (scripts/sign/authenticode.mjs).
- * Prints the path of the MSI on its last line.
+ * Options: --reuse-exe (take build/rds-leak-exporter.exe as it is), --exe PATH (another executable, with
+ * THIRD-PARTY-NOTICES.txt beside it), --version X.Y.Z (instead of package.json's: the upgrade test builds a
+ * newer one), --out DIR (instead of build/). Prints the path of the MSI on its last line.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -20,7 +22,8 @@ import { signIfConfigured } from '../sign/authenticode.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BUILD = join(ROOT, 'build');
-const STAGE = join(BUILD, 'msi');
+/** The staging folder, one per run (a test may build a second MSI while another build runs). */
+const STAGE = join(BUILD, `msi-stage-${process.pid}`);
 const WXS = join(ROOT, 'packaging', 'msi', 'rds-leak-exporter.wxs');
 
 /** Component attribute bits (Windows Installer Component table). */
@@ -60,12 +63,21 @@ export function productVersion(version) {
   return `${m[1]}.${m[2]}.${m[3]}`;
 }
 
-function stage(version) {
+function argument(name) {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+/** Stages the files; returns whether the Event Log message DLL (npm run build:messages) is included. */
+function stage(version, exe) {
   rmSync(STAGE, { recursive: true, force: true });
   mkdirSync(STAGE, { recursive: true });
+  const messagesDll = join(dirname(exe), 'rds-leak-exporter-messages.dll');
+  const withMessages = existsSync(messagesDll);
+  if (withMessages) copyFileSync(messagesDll, join(STAGE, 'rds-leak-exporter-messages.dll'));
   for (const [from, to] of [
-    [join(BUILD, 'rds-leak-exporter.exe'), 'rds-leak-exporter.exe'],
-    [join(BUILD, 'THIRD-PARTY-NOTICES.txt'), 'THIRD-PARTY-NOTICES.txt'],
+    [exe, 'rds-leak-exporter.exe'],
+    [join(dirname(exe), 'THIRD-PARTY-NOTICES.txt'), 'THIRD-PARTY-NOTICES.txt'],
     [join(ROOT, 'packaging', 'config.yaml'), 'config.yaml'],
     [WXS, 'rds-leak-exporter.wxs'],
   ]) {
@@ -84,6 +96,7 @@ function stage(version) {
       '',
     ].join('\r\n'),
   );
+  return withMessages;
 }
 
 /** The Component table as rows of tab-separated fields (msiinfo export). */
@@ -94,7 +107,8 @@ function componentAttributes(msi) {
 
 function postProcess(msi) {
   const attributes = componentAttributes(msi);
-  const queries = [];
+  // wixl writes a leading "#" as "##" (a literal), so REG_EXPAND_SZ ("#%" prefix) is set here.
+  const queries = [`UPDATE \`Registry\` SET \`Value\` = '#%[#MessagesDll]' WHERE \`Name\` = 'EventMessageFile'`];
   for (const component of CONFIG_COMPONENTS) {
     const current = attributes.get(component);
     if (current === undefined) die(`the MSI has no component ${component}`);
@@ -115,20 +129,25 @@ function postProcess(msi) {
 function main() {
   const started = Date.now();
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-  const version = productVersion(pkg.version);
-  if (!process.argv.includes('--reuse-exe') || !existsSync(join(BUILD, 'rds-leak-exporter.exe'))) {
+  const fullVersion = argument('--version') ?? pkg.version;
+  const version = productVersion(fullVersion);
+  const exe = resolve(argument('--exe') ?? join(BUILD, 'rds-leak-exporter.exe'));
+  const out = resolve(argument('--out') ?? BUILD);
+  if (argument('--exe') === undefined && (!process.argv.includes('--reuse-exe') || !existsSync(exe))) {
     say('building the executable (scripts/sea/build-exe.mjs --if-stale)');
     const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'sea', 'build-exe.mjs'), '--if-stale'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
     if (r.status !== 0) die(`scripts/sea/build-exe.mjs failed (exit ${r.status})`);
   }
-  stage(version);
-  const name = `rds-leak-exporter-${pkg.version}-x64.msi`;
-  say(`wixl -a x64 ${name}`);
-  run('wixl', ['-a', 'x64', '-D', `Version=${version}`, '-o', name, 'rds-leak-exporter.wxs'], { cwd: STAGE });
+  const withMessages = stage(version, exe);
+  const name = `rds-leak-exporter-${fullVersion}-x64.msi`;
+  say(`wixl -a x64 ${name}${withMessages ? ' (with the Event Log message DLL)' : ' (no rds-leak-exporter-messages.dll beside the executable: no Event Log source)'}`);
+  run('wixl', ['-a', 'x64', '-D', `Version=${version}`, ...(withMessages ? ['-D', 'MessagesDll=1'] : []), '-o', name, 'rds-leak-exporter.wxs'], { cwd: STAGE });
   postProcess(join(STAGE, name));
   if (signIfConfigured(join(STAGE, name))) say(`signed ${name} with osslsigncode`);
-  const output = join(BUILD, name);
+  mkdirSync(out, { recursive: true });
+  const output = join(out, name);
   renameSync(join(STAGE, name), output);
+  rmSync(STAGE, { recursive: true, force: true });
   say(`${output}: ${(statSync(output).size / 1048576).toFixed(1)} MiB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   process.stdout.write(`${output}\n`);
 }
