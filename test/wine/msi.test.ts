@@ -165,7 +165,7 @@ describe('MSI under Wine', () => {
     expect(service.join('\t')).toContain('serve --config.file "[CONFIG_FILE]" --web.listen-address=[LISTEN_ADDRESS] [EXTRA_FLAGS]');
     // Deferred custom actions must sit between InstallInitialize and InstallFinalize, after InstallServices.
     const sequence = new Map(tables('InstallExecuteSequence').map((r) => [r[0], Number(r[2])]));
-    for (const action of ['ServiceDelayedStart', 'ServiceFailureActions', 'FirewallRuleDelete', 'FirewallRuleAdd']) {
+    for (const action of ['ServiceDelayedStart', 'ServiceFailureActions', 'ServiceFailureFlag', 'FirewallRuleDelete', 'FirewallRuleAdd']) {
       expect(sequence.get(action), action).toBeGreaterThan(sequence.get('InstallServices')!);
       expect(sequence.get(action), action).toBeLessThan(sequence.get('InstallFinalize')!);
     }
