@@ -34,10 +34,14 @@ let prefixCreated = false;
  */
 function sourcesHaveDispatcher(directory: string): boolean {
   return readdirSync(directory, { recursive: true, withFileTypes: true }).some(
-    (e) => e.isFile() && e.name.endsWith('.ts') && readFileSync(join(e.parentPath, e.name), 'utf8').includes('StartServiceCtrlDispatcherW'),
+    (e) => e.isFile() && e.name.endsWith('.ts') && readFileSync(join(e.parentPath, e.name), 'utf8').includes(DISPATCHER),
   );
 }
-const serviceCapable = sourcesHaveDispatcher(join(REPO_ROOT, 'src'));
+/** RDSLEAK_MSI_TEST_EXE: package that executable (with its THIRD-PARTY-NOTICES.txt) instead of building one. */
+const OTHER_EXE = process.env.RDSLEAK_MSI_TEST_EXE;
+const BUILT_EXE = OTHER_EXE ?? join(REPO_ROOT, 'build', 'rds-leak-exporter.exe');
+const DISPATCHER = 'StartServiceCtrlDispatcherW';
+const serviceCapable = OTHER_EXE ? readFileSync(OTHER_EXE).includes(Buffer.from(DISPATCHER)) : sourcesHaveDispatcher(join(REPO_ROOT, 'src'));
 const timings: Record<string, number> = {};
 
 /** `it` when the built executable can be a service, else `it.fails` (the step must fail today). */
@@ -113,10 +117,10 @@ beforeAll(async () => {
   } catch {
     wine = setupWine(); // once more: a concurrent test:wine may end the shared prefix's wineserver
   }
-  msi = buildMsi();
-  expect(msi).toBe(join(REPO_ROOT, 'build', `rds-leak-exporter-${pkg.version}-x64.msi`));
+  msi = buildMsi(OTHER_EXE ? ['--exe', OTHER_EXE, '--out', join(tmpdir(), `rdsleak-msi-build-${process.pid}`)] : []);
+  expect(msi.endsWith(`rds-leak-exporter-${pkg.version}-x64.msi`)).toBe(true);
   // The dispatcher call is in the bundle (plain text inside the SEA blob) exactly when the sources have it.
-  expect(readFileSync(join(REPO_ROOT, 'build', 'rds-leak-exporter.exe')).includes(Buffer.from('StartServiceCtrlDispatcherW'))).toBe(serviceCapable);
+  expect(readFileSync(BUILT_EXE).includes(Buffer.from(DISPATCHER))).toBe(serviceCapable);
   dir = mkdtempSync(join(tmpdir(), 'rdsleak-msi-'));
   const prefix = join(dir, 'prefix');
   mkdirSync(prefix);
@@ -208,7 +212,7 @@ describe('MSI under Wine', () => {
     const edited = `${readFileSync(join(programData(), 'config.yaml'), 'utf8')}\n# edited by the administrator\n`;
     writeFileSync(join(programData(), 'config.yaml'), edited);
     const [major, minor, patch] = pkg.version.replace(/[-+].*$/, '').split('.').map(Number) as [number, number, number];
-    const newer = buildMsi(['--reuse-exe', '--version', `${major}.${minor}.${patch + 1}`, '--out', join(dir, 'newer')]);
+    const newer = buildMsi([...(OTHER_EXE ? ['--exe', OTHER_EXE] : ['--reuse-exe']), '--version', `${major}.${minor}.${patch + 1}`, '--out', join(dir, 'newer')]);
     const upgrade = msiexec(['/i', winPath(newer), `LISTEN_ADDRESS=127.0.0.1:${port}`], 'upgrade');
     timings['msiexec /i (upgrade)'] = upgrade.ms;
     expect(upgrade.status, upgrade.log.slice(-3000)).toBe(0);
