@@ -165,10 +165,16 @@ describe('MSI under Wine', () => {
     expect(tables('RemoveFile').map((r) => `${r[2]} ${r[3]} ${r[4]}`).sort()).toEqual(['koffi-*.node CONFIGDIR 2', 'koffi-*.node INSTALLDIR 2', 'koffi-*.tmp CONFIGDIR 2', 'koffi-*.tmp INSTALLDIR 2']);
     const service = tables('ServiceInstall')[0]!;
     expect(service[1]).toBe(SERVICE);
-    expect(service[6]).toBe('LocalSystem');
+    expect(service[8]).toBe('LocalSystem'); // StartName
     expect(service.join('\t')).toContain('serve --config.file "[CONFIG_FILE]" --web.listen-address=[LISTEN_ADDRESS] [EXTRA_FLAGS]');
     // Deferred custom actions must sit between InstallInitialize and InstallFinalize, after InstallServices.
     const sequence = new Map(tables('InstallExecuteSequence').map((r) => [r[0], Number(r[2])]));
+    for (const action of ['DefaultConfigFile', 'FindScExe', 'FindNetshExe', 'FindTaskkillExe']) {
+      expect(sequence.get(action), action).toBeGreaterThan(sequence.get('CostFinalize')!);
+      expect(sequence.get(action), action).toBeLessThan(sequence.get('InstallValidate')!);
+    }
+    expect(sequence.get('EndStoppedServiceProcess')).toBeGreaterThan(sequence.get('StopServices')!);
+    expect(sequence.get('EndStoppedServiceProcess')).toBeLessThan(sequence.get('RemoveFiles')!);
     for (const action of ['ServiceDelayedStart', 'ServiceFailureActions', 'ServiceFailureFlag', 'FirewallRuleDelete', 'FirewallRuleAdd']) {
       expect(sequence.get(action), action).toBeGreaterThan(sequence.get('InstallServices')!);
       expect(sequence.get(action), action).toBeLessThan(sequence.get('InstallFinalize')!);
