@@ -8,7 +8,8 @@
  *   3. wixl -a x64 (Debian package `wixl`) compiles the MSI;
  *   4. msibuild (Debian package `msitools`, the same source as wixl) adds what wixl 0.101 cannot express:
  *      the config component's Permanent and NeverOverwrite attributes, and the RemoveFile rows that delete
- *      koffi's addon the executable extracts at run time (src/sea/native-addon.ts);
+ *      koffi's addon the executable extracts at run time (src/sea/native-addon.ts; its exact name comes
+ *      from <exe dir>/sea/koffi.json and dist/src/sea/native-addon.js, so npm run build comes first);
  *   5. signs it with osslsigncode when RDSLEAK_SIGN_CERT/RDSLEAK_SIGN_KEY are set (scripts/sign/authenticode.mjs).
  * Options: --reuse-exe (take build/rds-leak-exporter.exe as it is), --exe PATH (another executable, with
  * THIRD-PARTY-NOTICES.txt beside it), --version X.Y.Z (instead of package.json's: the upgrade test builds a
@@ -17,7 +18,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { signIfConfigured } from '../sign/authenticode.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -33,15 +34,33 @@ const NEVER_OVERWRITE = 0x80;
 const CONFIG_COMPONENTS = ['Config'];
 /**
  * Files the executable writes at run time, deleted on uninstall (RemoveFile InstallMode 2): koffi's
- * addon `koffi-<version>-<sha>.node` and the temporary file of an interrupted extraction, next to the
- * executable (its first choice) and in the data directory (its fallback).
+ * addon and the temporary file of an interrupted extraction, next to the executable (its first choice)
+ * and in the data directory (its fallback). Windows Installer expands wildcards in RemoveFile; Wine's
+ * msi does not (it calls DeleteFile with the pattern), so this version's exact addon name is listed too.
  */
-const REMOVE_FILES = [
-  ['ExtractedAddon', 'Executable', 'koffi-*.node', 'INSTALLDIR'],
-  ['ExtractedAddonTemp', 'Executable', 'koffi-*.tmp', 'INSTALLDIR'],
-  ['ExtractedAddonData', 'ConfigDirCleanup', 'koffi-*.node', 'CONFIGDIR'],
-  ['ExtractedAddonDataTemp', 'ConfigDirCleanup', 'koffi-*.tmp', 'CONFIGDIR'],
-];
+function removeFiles(addonName) {
+  return [
+    ['ExtractedAddon', 'Executable', addonName, 'INSTALLDIR'],
+    ['ExtractedAddons', 'Executable', 'koffi-*.node', 'INSTALLDIR'],
+    ['ExtractedAddonTemp', 'Executable', 'koffi-*.tmp', 'INSTALLDIR'],
+    ['ExtractedAddonData', 'ConfigDirCleanup', addonName, 'CONFIGDIR'],
+    ['ExtractedAddonsData', 'ConfigDirCleanup', 'koffi-*.node', 'CONFIGDIR'],
+    ['ExtractedAddonDataTemp', 'ConfigDirCleanup', 'koffi-*.tmp', 'CONFIGDIR'],
+  ];
+}
+
+/**
+ * The file name the executable extracts koffi's addon to (src/sea/native-addon.ts addonFileName), from
+ * the manifest build-exe.mjs embedded: <exe dir>/sea/koffi.json.
+ */
+async function extractedAddonName(exe) {
+  const manifestFile = join(dirname(exe), 'sea', 'koffi.json');
+  if (!existsSync(manifestFile)) die(`${manifestFile} is missing: it is written by scripts/sea/build-exe.mjs next to the executable`);
+  const nativeAddon = join(ROOT, 'dist', 'src', 'sea', 'native-addon.js');
+  if (!existsSync(nativeAddon)) die(`${nativeAddon} is missing: run npm run build first`);
+  const { addonFileName } = await import(pathToFileURL(nativeAddon).href);
+  return addonFileName(JSON.parse(readFileSync(manifestFile, 'utf8')));
+}
 
 const say = (msg) => process.stderr.write(`[build-msi] ${msg}\n`);
 function die(msg) {
@@ -105,7 +124,8 @@ function componentAttributes(msi) {
   return new Map(rows.map((r) => [r[0], Number(r[3])]));
 }
 
-function postProcess(msi) {
+function postProcess(msi, addonName) {
+  const removeRows = removeFiles(addonName);
   const attributes = componentAttributes(msi);
   // wixl writes a leading "#" as "##" (a literal), so REG_EXPAND_SZ ("#%" prefix) is set here.
   const queries = [`UPDATE \`Registry\` SET \`Value\` = '#%[#MessagesDll]' WHERE \`Name\` = 'EventMessageFile'`];
@@ -114,19 +134,19 @@ function postProcess(msi) {
     if (current === undefined) die(`the MSI has no component ${component}`);
     queries.push(`UPDATE \`Component\` SET \`Attributes\` = ${current | PERMANENT | NEVER_OVERWRITE} WHERE \`Component\` = '${component}'`);
   }
-  for (const [, component] of REMOVE_FILES) if (!attributes.has(component)) die(`RemoveFile refers to a missing component ${component}`);
-  const idt = ['FileKey\tComponent_\tFileName\tDirProperty\tInstallMode', 's72\ts72\tL255\ts72\ti2', 'RemoveFile\tFileKey', ...REMOVE_FILES.map((r) => `${r.join('\t')}\t2`)];
+  for (const [, component] of removeRows) if (!attributes.has(component)) die(`RemoveFile refers to a missing component ${component}`);
+  const idt = ['FileKey\tComponent_\tFileName\tDirProperty\tInstallMode', 's72\ts72\tL255\ts72\ti2', 'RemoveFile\tFileKey', ...removeRows.map((r) => `${r.join('\t')}\t2`)];
   writeFileSync(join(STAGE, 'RemoveFile.idt'), `${idt.join('\r\n')}\r\n`);
   run('msibuild', [msi, '-i', 'RemoveFile.idt'], { cwd: STAGE });
   for (const q of queries) run('msibuild', [msi, '-q', q], { cwd: STAGE });
   // Read back: a silent no-op of msibuild must not ship.
   const after = componentAttributes(msi);
   for (const component of CONFIG_COMPONENTS) if (((after.get(component) ?? 0) & (PERMANENT | NEVER_OVERWRITE)) !== (PERMANENT | NEVER_OVERWRITE)) die(`${component} is not Permanent+NeverOverwrite after msibuild`);
-  const removeRows = run('msiinfo', ['export', msi, 'RemoveFile']).split(/\r?\n/).slice(3).filter(Boolean);
-  if (removeRows.length !== REMOVE_FILES.length) die(`RemoveFile has ${removeRows.length} rows after msibuild, expected ${REMOVE_FILES.length}`);
+  const written = run('msiinfo', ['export', msi, 'RemoveFile']).split(/\r?\n/).slice(3).filter(Boolean);
+  if (written.length !== removeRows.length) die(`RemoveFile has ${written.length} rows after msibuild, expected ${removeRows.length}`);
 }
 
-function main() {
+async function main() {
   const started = Date.now();
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   const fullVersion = argument('--version') ?? pkg.version;
@@ -142,7 +162,7 @@ function main() {
   const name = `rds-leak-exporter-${fullVersion}-x64.msi`;
   say(`wixl -a x64 ${name}${withMessages ? ' (with the Event Log message DLL)' : ' (no rds-leak-exporter-messages.dll beside the executable: no Event Log source)'}`);
   run('wixl', ['-a', 'x64', '-D', `Version=${version}`, ...(withMessages ? ['-D', 'MessagesDll=1'] : []), '-o', name, 'rds-leak-exporter.wxs'], { cwd: STAGE });
-  postProcess(join(STAGE, name));
+  postProcess(join(STAGE, name), await extractedAddonName(exe));
   if (signIfConfigured(join(STAGE, name))) say(`signed ${name} with osslsigncode`);
   mkdirSync(out, { recursive: true });
   const output = join(out, name);
@@ -152,4 +172,4 @@ function main() {
   process.stdout.write(`${output}\n`);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main().catch((e) => die(e instanceof Error ? e.stack ?? e.message : String(e)));

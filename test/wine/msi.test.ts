@@ -162,7 +162,12 @@ describe('MSI under Wine', () => {
     expect(property.get('LISTEN_ADDRESS')).toBe(':10189');
     const config = tables('Component').find((r) => r[0] === 'Config')!;
     expect(Number(config[3]) & 0x90, 'Permanent (0x10) and NeverOverwrite (0x80)').toBe(0x90);
-    expect(tables('RemoveFile').map((r) => `${r[2]} ${r[3]} ${r[4]}`).sort()).toEqual(['koffi-*.node CONFIGDIR 2', 'koffi-*.node INSTALLDIR 2', 'koffi-*.tmp CONFIGDIR 2', 'koffi-*.tmp INSTALLDIR 2']);
+    // Wildcards for real Windows, the exact name for Wine (whose msi does not expand them).
+    const koffi = JSON.parse(readFileSync(join(BUILT_EXE, '..', 'sea', 'koffi.json'), 'utf8')) as { version: string; sha256: string };
+    const addon = `koffi-${koffi.version}-${koffi.sha256.slice(0, 12)}.node`;
+    expect(tables('RemoveFile').map((r) => `${r[2]} ${r[3]} ${r[4]}`).sort()).toEqual(
+      [`${addon} CONFIGDIR 2`, `${addon} INSTALLDIR 2`, 'koffi-*.node CONFIGDIR 2', 'koffi-*.node INSTALLDIR 2', 'koffi-*.tmp CONFIGDIR 2', 'koffi-*.tmp INSTALLDIR 2'].sort(),
+    );
     const service = tables('ServiceInstall')[0]!;
     expect(service[1]).toBe(SERVICE);
     expect(service[8]).toBe('LocalSystem'); // StartName
