@@ -158,6 +158,13 @@ async function main() {
     const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'sea', 'build-exe.mjs'), '--if-stale'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
     if (r.status !== 0) die(`scripts/sea/build-exe.mjs failed (exit ${r.status})`);
   }
+  // The Event Log message DLL (npm run build:messages, from the service support) goes next to the executable.
+  const messagesScript = join(ROOT, 'scripts', 'eventlog', 'build-message-dll.sh');
+  if (argument('--exe') === undefined && existsSync(messagesScript) && !existsSync(join(dirname(exe), 'rds-leak-exporter-messages.dll'))) {
+    say('building the Event Log message DLL (scripts/eventlog/build-message-dll.sh)');
+    const r = spawnSync('bash', [messagesScript], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (r.status !== 0) die(`scripts/eventlog/build-message-dll.sh failed (exit ${r.status})`);
+  }
   const withMessages = stage(version, exe);
   const name = `rds-leak-exporter-${fullVersion}-x64.msi`;
   say(`wixl -a x64 ${name}${withMessages ? ' (with the Event Log message DLL)' : ' (no rds-leak-exporter-messages.dll beside the executable: no Event Log source)'}`);

@@ -41,6 +41,9 @@ function sourcesHaveDispatcher(directory: string): boolean {
 const OTHER_EXE = process.env.RDSLEAK_MSI_TEST_EXE;
 const BUILT_EXE = OTHER_EXE ?? join(REPO_ROOT, 'build', 'rds-leak-exporter.exe');
 const DISPATCHER = 'StartServiceCtrlDispatcherW';
+/** The MSI registers the Event Log source when the message DLL lies next to the executable (build:messages). */
+const EVENT_SOURCE_KEY = `HKLM\\System\\CurrentControlSet\\Services\\EventLog\\Application\\rds-leak-exporter`;
+let withMessages = false;
 const serviceCapable = OTHER_EXE ? readFileSync(OTHER_EXE).includes(Buffer.from(DISPATCHER)) : sourcesHaveDispatcher(join(REPO_ROOT, 'src'));
 const timings: Record<string, number> = {};
 
@@ -119,6 +122,7 @@ beforeAll(async () => {
   }
   msi = buildMsi(OTHER_EXE ? ['--exe', OTHER_EXE, '--out', join(tmpdir(), `rdsleak-msi-build-${process.pid}`)] : []);
   expect(msi.endsWith(`rds-leak-exporter-${pkg.version}-x64.msi`)).toBe(true);
+  withMessages = existsSync(join(BUILT_EXE, '..', 'rds-leak-exporter-messages.dll'));
   // The dispatcher call is in the bundle (plain text inside the SEA blob) exactly when the sources have it.
   expect(readFileSync(BUILT_EXE).includes(Buffer.from(DISPATCHER))).toBe(serviceCapable);
   dir = mkdtempSync(join(tmpdir(), 'rdsleak-msi-'));
@@ -199,6 +203,11 @@ describe('MSI under Wine', () => {
     expect(registered?.get('ImagePath')).toContain(`rds-leak-exporter.exe serve --config.file "C:\\ProgramData\\rds-leak-exporter\\config.yaml" --web.listen-address=127.0.0.1:${port}`);
     expect(registered?.get('ObjectName')).toBe('LocalSystem');
     expect(registered?.get('Start')).toBe('0x2'); // SERVICE_AUTO_START
+    if (withMessages) {
+      const source = regValues(EVENT_SOURCE_KEY);
+      expect(source?.get('EventMessageFile')).toBe('C:\\Program Files\\rds-leak-exporter\\rds-leak-exporter-messages.dll');
+      expect(source?.get('TypesSupported')).toBe('0x7');
+    }
     await waitFor('the service RUNNING', 60_000, () => (serviceState() === 'RUNNING' ? true : null));
     const body = await waitFor('/metrics from the service', 90_000, scrape);
     expect(body).toMatch(new RegExp(`^rdsleak_build_info\\{[^}]*version="${pkg.version.replace(/\./g, '\\.')}"[^}]*\\} 1$`, 'm'));
@@ -241,6 +250,7 @@ describe('MSI under Wine', () => {
     expect(uninstall.status, uninstall.log.slice(-3000)).toBe(0);
     expect(serviceState()).toBeNull();
     expect(regValues(`HKLM\\System\\CurrentControlSet\\Services\\${SERVICE}`)).toBeNull();
+    if (withMessages) expect(regValues(EVENT_SOURCE_KEY)?.get('EventMessageFile')).toBeUndefined();
     const left = existsSync(programFiles()) ? readdirSync(programFiles()) : [];
     expect(left, 'files left in Program Files').toEqual([]);
     expect(existsSync(join(programData(), 'config.yaml'))).toBe(true);
