@@ -120,12 +120,12 @@ beforeAll(async () => {
   } catch {
     wine = setupWine(); // once more: a concurrent test:wine may end the shared prefix's wineserver
   }
-  msi = buildMsi(OTHER_EXE ? ['--exe', OTHER_EXE, '--out', join(tmpdir(), `rdsleak-msi-build-${process.pid}`)] : []);
+  dir = mkdtempSync(join(tmpdir(), 'rdsleak-msi-'));
+  msi = buildMsi(OTHER_EXE ? ['--exe', OTHER_EXE, '--out', join(dir, 'build')] : []);
   expect(msi.endsWith(`rds-leak-exporter-${pkg.version}-x64.msi`)).toBe(true);
   withMessages = existsSync(join(BUILT_EXE, '..', 'rds-leak-exporter-messages.dll'));
   // The dispatcher call is in the bundle (plain text inside the SEA blob) exactly when the sources have it.
   expect(readFileSync(BUILT_EXE).includes(Buffer.from(DISPATCHER))).toBe(serviceCapable);
-  dir = mkdtempSync(join(tmpdir(), 'rdsleak-msi-'));
   const prefix = join(dir, 'prefix');
   mkdirSync(prefix);
   env = { ...process.env, WINEPREFIX: prefix, WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=' };
