@@ -40,6 +40,11 @@ export const ERROR_CATALOG = {
     meaning: 'A file given to `analyze` is not output of a supported tool, is not the tool its name announces, or no record could be read from it.',
     action: 'Send the plain output of logonsessions, handle, qwinsta/quser or klist sessions, one command per file (docs/analyze.md).',
   },
+  E_TEXTFILE_WRITE: {
+    exitCode: 1,
+    meaning: '`rds_leak.prom` could not be written or renamed in `--textfile.directory` (the rename is retried for about 1.3 s while a reader holds the file). Fatal only for the first write at start; later failures are logged and retried at the next interval.',
+    action: 'Check the directory\'s permissions and free space (the service runs as LocalSystem).',
+  },
   E_SOURCE_UNAVAILABLE: {
     exitCode: 2,
     meaning: 'The chosen source cannot run here: `--source windows` off Windows, or the native bindings (koffi) cannot load.',

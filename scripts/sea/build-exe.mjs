@@ -9,7 +9,8 @@
  *      blob) generates the SEA preparation blob under Wine (`--experimental-sea-config`);
  *   4. a copy of that node.exe loses its Authenticode signature (what `signtool remove /s` does: the
  *      injection would invalidate it anyway) and postject injects the blob as the NODE_SEA_BLOB resource.
- * Re-sign the result with your own certificate (docs/install-windows.md, "Single executable").
+ * Re-sign the result with your own certificate (docs/install-windows.md, "Single executable"), or set
+ * RDSLEAK_SIGN_CERT/RDSLEAK_SIGN_KEY and this script signs it (scripts/sign/authenticode.mjs).
  * Needs `npm run build` first (npm run build:exe does both). With --if-stale it does nothing when
  * build/rds-leak-exporter.exe.json records the same inputs (dist/src, lockfile, node.exe, koffi addon). Wine runs in a prefix of its own
  * (<wine cache>/sea-build-prefix), so a concurrent `npm run test:wine`, which ends the shared prefix's
@@ -21,6 +22,7 @@ import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, 
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { signIfConfigured, signingConfig } from '../sign/authenticode.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BUILD = join(ROOT, 'build');
@@ -220,7 +222,7 @@ function listFiles(dir) {
 
 /** A hash of everything the executable is made of, to skip a rebuild with --if-stale. */
 function inputsHash(vars) {
-  const hash = createHash('sha256').update(`codeCache=${useCodeCache()}\0`);
+  const hash = createHash('sha256').update(`codeCache=${useCodeCache()}\0sign=${signingConfig()?.cert ?? ''}\0`);
   const files = [
     ...listFiles(join(ROOT, 'dist', 'src')).filter((f) => f.endsWith('.js')),
     join(ROOT, 'package.json'),
@@ -293,6 +295,8 @@ async function main() {
   const p = spawnSync(process.execPath, [postject, temporary, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SENTINEL], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   if (p.status !== 0) die(`postject failed (exit ${p.status}): ${p.stderr}${p.stdout}`);
   updatePeChecksum(temporary);
+  // With RDSLEAK_SIGN_CERT/RDSLEAK_SIGN_KEY set: Authenticode signature by osslsigncode (it sets the checksum).
+  if (signIfConfigured(temporary)) say('signed with osslsigncode');
   renameSync(temporary, EXE);
 
   const size = statSync(EXE).size;

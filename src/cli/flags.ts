@@ -2,6 +2,7 @@ import { ANALYSIS_FLAGS } from '../analysis/flags.js';
 import { COLLECTION_FLAGS } from '../collection/flags.js';
 import { fileFlag, switchFlag, type AnyFlag } from '../flags/flag.js';
 import { LOG_FLAGS } from '../logging/flags.js';
+import { TEXTFILE_FLAGS } from '../export/flags.js';
 import { METRICS_FLAGS } from '../metrics/flags.js';
 import { REPORT_FLAGS } from '../report/flags.js';
 import { SERVER_FLAGS } from '../server/flags.js';
@@ -26,6 +27,7 @@ export const ALL_FLAGS: readonly AnyFlag[] = [
   ...ANALYSIS_FLAGS,
   ...METRICS_FLAGS,
   ...COLLECTION_FLAGS,
+  ...TEXTFILE_FLAGS,
   ...REPORT_FLAGS,
   HELP,
   VERSION_FLAG,

@@ -1,4 +1,8 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { statSync } from 'node:fs';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { UsageError } from '../errors.js';
+import { TEXTFILE_DIRECTORY, TEXTFILE_INTERVAL } from '../export/flags.js';
+import { TextfileExport } from '../export/textfile-export.js';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { analysisOptionsFrom } from '../analysis/flags.js';
@@ -25,7 +29,8 @@ import { VERSION } from '../version.js';
 import { CONFIG_FILE } from './flags.js';
 
 export interface RunningServer {
-  readonly url: string;
+  /** Null when HTTP is off (textfile mode alone). */
+  readonly url: string | null;
   /** Absent for a simulated farm (--simulate.hosts), whose hosts each have their own source. */
   readonly source?: SnapshotSource;
   /** Re-reads the web config (SIGHUP); a bad file keeps the previous one in force. */
@@ -40,6 +45,18 @@ export interface StartServerOptions {
   readonly limits?: HttpLimits;
 }
 
+/** --textfile.directory must name an existing directory: checked before the source opens. */
+function checkTextfileDirectory(directory: string): void {
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(directory).isDirectory();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError('E_USAGE', `--textfile.directory: ${directory}: ${code === 'ENOENT' ? 'no such directory' : String(error)}`);
+  }
+  if (!isDirectory) throw new UsageError('E_USAGE', `--textfile.directory: ${directory}: not a directory`);
+}
+
 /** Starts the exporter; resolves once it listens and serves. */
 export async function startServer(flags: FlagValues, logger: Logger, options: StartServerOptions = {}): Promise<RunningServer> {
   if (sourceConfigFrom(flags).kind === 'simulate' && flags.get(SIMULATE_HOSTS) > 0) {
@@ -49,29 +66,40 @@ export async function startServer(flags: FlagValues, logger: Logger, options: St
   }
   const settings = serverSettingsFrom(flags);
   const collection = collectionSettingsFrom(flags);
+  const textfileDirectory = flags.get(TEXTFILE_DIRECTORY);
+  if (settings.listenAddress === null && textfileDirectory === null) {
+    throw new UsageError('E_USAGE', '--web.listen-address: empty turns the HTTP listener off, which needs --textfile.directory');
+  }
+  if (textfileDirectory !== null) checkTextfileDirectory(textfileDirectory);
   // Read the web config first: a mistake in it must stop the agent before any collection starts.
   const liveWeb = LiveWebConfig.load(settings.webConfigFile, logger);
   const web = liveWeb.current;
-  const { host, port } = settings.listenAddress;
   // Until the source is open (a simulated host may step through hours first), answer rather than hang.
   let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
     res.writeHead(503, { 'Content-Type': 'text/plain', 'Retry-After': '1' }).end('starting\n');
   };
-  const http = createHttpServer({ handler: (req, res) => handler(req, res), web: liveWeb, logger, ...(options.limits ? { limits: options.limits } : {}) });
-  let address: AddressInfo;
-  try {
-    // Bind before anything else is printed or opened: a taken port is one line and exit 2.
-    address = await listen(http, host, port);
-  } catch (error) {
-    liveWeb.close();
-    throw listenError(error, host, port);
+  let http: Server | null = null;
+  let address: AddressInfo | null = null;
+  if (settings.listenAddress !== null) {
+    const { host, port } = settings.listenAddress;
+    http = createHttpServer({ handler: (req, res) => handler(req, res), web: liveWeb, logger, ...(options.limits ? { limits: options.limits } : {}) });
+    try {
+      // Bind before anything else is printed or opened: a taken port is one line and exit 2.
+      address = await listen(http, host, port);
+    } catch (error) {
+      liveWeb.close();
+      throw listenError(error, host, port);
+    }
   }
+  const closeHttp = async () => {
+    liveWeb.close();
+    if (http) await closeHttpServer(http);
+  };
   let source: SnapshotSource;
   try {
     source = await createSource(sourceConfigFrom(flags), logger);
   } catch (error) {
-    liveWeb.close();
-    await closeHttpServer(http);
+    await closeHttp();
     throw error;
   }
   if (source.notice !== null) {
@@ -96,12 +124,36 @@ export async function startServer(flags: FlagValues, logger: Logger, options: St
     },
     logger.child({ component: 'collection' }),
   );
+  const metricsOptions = metricsOptionsFrom(flags);
+  let textfile: TextfileExport | null = null;
+  if (textfileDirectory !== null) {
+    textfile = new TextfileExport(
+      service,
+      metrics.registry,
+      { directory: textfileDirectory, intervalMs: flags.get(TEXTFILE_INTERVAL), collectionTimeoutMs: collection.timeoutMs, metrics: metricsOptions },
+      logger.child({ component: 'textfile' }),
+    );
+    try {
+      await textfile.start();
+    } catch (error) {
+      await closeHttp();
+      await source.close();
+      throw error;
+    }
+    logger.info({ directory: textfileDirectory, interval_seconds: flags.get(TEXTFILE_INTERVAL) / 1000 }, 'writing the textfile');
+  }
+  const stop = async () => {
+    await closeHttp();
+    await textfile?.stop();
+    await source.close();
+  };
+  if (http === null || address === null) return { url: null, source, reloadWebConfig: () => 'no-file', close: stop };
   handler = createApp(
     service,
     metrics,
     {
       telemetryPath: settings.telemetryPath,
-      metrics: metricsOptionsFrom(flags),
+      metrics: metricsOptions,
       collectionTimeoutMs: collection.timeoutMs,
       timeoutMarginMs: settings.timeoutMarginMs,
       sourceDescription: source.description,
@@ -129,10 +181,6 @@ export async function startServer(flags: FlagValues, logger: Logger, options: St
     url,
     source,
     reloadWebConfig: (trigger) => liveWeb.reload(trigger),
-    async close() {
-      liveWeb.close();
-      await closeHttpServer(http);
-      await source.close();
-    },
+    close: stop,
   };
 }

@@ -1,9 +1,8 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { Registry } from 'prom-client';
 import type { CollectionService } from '../collection/collection-service.js';
 import { errorMessage } from '../errors.js';
-import { buildAnalysisRegistry } from '../metrics/analysis-metrics.js';
+import { renderExposition } from '../metrics/exposition.js';
 import type { AnalysisMetricsOptions } from '../metrics/flags.js';
 import type { ExporterMetrics } from '../metrics/exporter-metrics.js';
 import { VERSION } from '../version.js';
@@ -97,10 +96,8 @@ export function createApp(service: CollectionService, exporterMetrics: ExporterM
     try {
       const deadline = scrapeDeadline(req.get('X-Prometheus-Scrape-Timeout-Seconds'), Date.now(), options);
       const result = await service.collect(deadline);
-      const perScrape = buildAnalysisRegistry(result.analysis, options.metrics, result.timedOut);
-      const merged = Registry.merge([exporterMetrics.registry, perScrape]);
-      const body = await merged.metrics();
-      res.set('Content-Type', merged.contentType).send(body);
+      const { contentType, body } = await renderExposition({ exporterRegistry: exporterMetrics.registry, analysis: result.analysis, collectionTimedOut: result.timedOut, metrics: options.metrics });
+      res.set('Content-Type', contentType).send(body);
     } catch (error) {
       logger.error({ err: error }, 'rendering metrics failed');
       res.status(500).type('text/plain').send(`error: ${errorMessage(error)}\n`);

@@ -28,6 +28,7 @@ import { serverSettingsFrom } from './flags.js';
 import { listen, listenError } from './http-server.js';
 import { createExporterMetrics, type ExporterMetrics } from '../metrics/exporter-metrics.js';
 import { openFileDescriptors } from '../metrics/own-handles.js';
+import { UsageError } from '../errors.js';
 import { SimulatedFarm, type FarmHost } from '../sources/simulate/farm.js';
 import { VERSION } from '../version.js';
 import { scrapeDeadline } from './app.js';
@@ -176,6 +177,7 @@ export async function startFarmServer(flags: FlagValues, logger: Logger, notices
     logger,
   );
   const http: Server = web.tls ? createHttpsServer(web.tls, app) : createServer(app);
+  if (settings.listenAddress === null) throw new UsageError('E_USAGE', '--web.listen-address: a simulated farm needs an address to listen on');
   const { host, port } = settings.listenAddress;
   let address: AddressInfo;
   try {

@@ -18,11 +18,11 @@ export function parseListenAddress(text: string): ListenAddress | null {
 
 export const LISTEN_ADDRESS = textFlag({
   name: 'web.listen-address',
-  help: 'Address to listen on.',
+  help: 'Address to listen on; empty (--web.listen-address=) turns HTTP off, for --textfile.directory alone.',
   default: ':10189',
   placeholder: '<[host]:port>',
   commands: ['serve'],
-  check: (v) => (parseListenAddress(v) ? null : `expected [host]:port such as :10189 or 127.0.0.1:10189, got "${v}"`),
+  check: (v) => (v === '' || parseListenAddress(v) ? null : `expected [host]:port such as :10189 or 127.0.0.1:10189, got "${v}"`),
 });
 
 export const WEB_CONFIG_FILE = fileFlag({
@@ -59,7 +59,8 @@ export const TIMEOUT_MARGIN = durationFlag({
 export const SERVER_FLAGS = [LISTEN_ADDRESS, WEB_CONFIG_FILE, TELEMETRY_PATH, TIMEOUT_MARGIN] as const;
 
 export interface ServerSettings {
-  readonly listenAddress: ListenAddress;
+  /** Null: no HTTP listener (an empty --web.listen-address, with --textfile.directory). */
+  readonly listenAddress: ListenAddress | null;
   readonly telemetryPath: string;
   /** exporter-toolkit web configuration file, or null for plain HTTP. */
   readonly webConfigFile: string | null;
@@ -67,7 +68,8 @@ export interface ServerSettings {
 }
 
 export function serverSettingsFrom(values: FlagValues): ServerSettings {
-  const listenAddress = parseListenAddress(values.get(LISTEN_ADDRESS));
-  if (listenAddress === null) throw new FlagValueError('unreachable: checked by the flag');
+  const text = values.get(LISTEN_ADDRESS);
+  const listenAddress = text === '' ? null : parseListenAddress(text);
+  if (text !== '' && listenAddress === null) throw new FlagValueError('unreachable: checked by the flag');
   return { listenAddress, telemetryPath: values.get(TELEMETRY_PATH), webConfigFile: values.get(WEB_CONFIG_FILE), timeoutMarginMs: values.get(TIMEOUT_MARGIN) };
 }

@@ -20,8 +20,8 @@ async function serve(limits: Partial<HttpLimits>): Promise<{ url: string; host: 
   try {
     const server = await startServer(parseCommandLine(['--web.listen-address=127.0.0.1:0', '--simulate.speed=1', '--source=simulate']).flags, silentLogger, { limits: { ...HTTP_LIMITS, ...limits } });
     servers.push(server);
-    const url = new URL(server.url);
-    return { url: server.url, host: url.hostname, port: Number(url.port) };
+    const url = new URL(server.url!);
+    return { url: server.url!, host: url.hostname, port: Number(url.port) };
   } finally {
     process.stderr.write = stderr;
   }

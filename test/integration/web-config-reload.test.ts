@@ -110,16 +110,16 @@ describe('TLS certificates are renewed on reload', () => {
     } finally {
       process.stderr.write = stderr;
     }
-    const first = await peerFingerprint(server.url);
+    const first = await peerFingerprint(server.url!);
     expect(server.reloadWebConfig('test')).toBe('unchanged');
     newCertificate('second');
     expect(server.reloadWebConfig('test')).toBe('reloaded');
-    const second = await peerFingerprint(server.url);
+    const second = await peerFingerprint(server.url!);
     expect(second).not.toBe(first);
     expect(second).toBe(new (await import('node:crypto')).X509Certificate(readFileSync(join(dir, 'cert.pem'))).fingerprint256);
 
     writeFileSync(path, 'http_server_config:\n  headers:\n    X-Frame-Options: deny\n');
     expect(server.reloadWebConfig('test')).toBe('rejected');
-    expect(await peerFingerprint(server.url)).toBe(second);
+    expect(await peerFingerprint(server.url!)).toBe(second);
   });
 });
