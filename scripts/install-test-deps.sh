@@ -1,17 +1,37 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the full test suite needs: a real Prometheus (with promtool), a real
-# Alertmanager (with amtool), Wine (for the Windows native layer) and mingw-w64 (builds the replacement
-# DLLs of test/wine/fakes that serve scripted RDS hosts). Skips what is already there.
+# Installs the Debian packages the full test suite needs, skipping what is already there:
+#   prometheus, prometheus-alertmanager  a real Prometheus (promtool) and Alertmanager (amtool)
+#   wine64                               the Windows native layer, the service and the MSI under Wine
+#   gcc-mingw-w64-x86-64                 replacement WTS/LSA DLLs (scripted hosts), the layout probe, the
+#                                        Event Log message DLL (with binutils-mingw-w64's windmc/windres)
+#   wixl, msitools                       the MSI (wixl builds it, msibuild/msiinfo adjust and read it)
+#   osslsigncode, openssl                Authenticode signing and its test certificate
+#   chromium                             the status page in a real browser (driven by playwright-core)
 set -euo pipefail
 
+# package -> a command that proves it is installed
+declare -A probe=(
+  [prometheus]=promtool
+  [prometheus-alertmanager]=amtool
+  [wine64]=/usr/lib/wine/wine64
+  [gcc-mingw-w64-x86-64]=x86_64-w64-mingw32-gcc
+  [binutils-mingw-w64-x86-64]=x86_64-w64-mingw32-windres
+  [wixl]=wixl
+  [msitools]=msibuild
+  [osslsigncode]=osslsigncode
+  [openssl]=openssl
+  [chromium]=chromium
+)
 missing=()
-command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
-command -v amtool >/dev/null 2>&1 && command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
-[ -x /usr/lib/wine/wine64 ] || command -v wine64 >/dev/null 2>&1 || missing+=(wine64)
-command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || missing+=(gcc-mingw-w64-x86-64)
+for pkg in "${!probe[@]}"; do
+  p=${probe[$pkg]}
+  if [[ $p == /* ]]; then [ -x "$p" ] || missing+=("$pkg"); else command -v "$p" >/dev/null 2>&1 || missing+=("$pkg"); fi
+done
+command -v prometheus >/dev/null 2>&1 || [[ " ${missing[*]} " == *" prometheus "* ]] || missing+=(prometheus)
+command -v prometheus-alertmanager >/dev/null 2>&1 || [[ " ${missing[*]} " == *" prometheus-alertmanager "* ]] || missing+=(prometheus-alertmanager)
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-test-deps: prometheus, alertmanager, wine64 and gcc-mingw-w64-x86-64 already installed"
+  echo "install-test-deps: everything already installed"
   exit 0
 fi
 
@@ -25,10 +45,10 @@ fi
 echo "install-test-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-monitoring=()
-for pkg in "${missing[@]}"; do [ "$pkg" = wine64 ] || monitoring+=("$pkg"); done
-if [ ${#monitoring[@]} -gt 0 ]; then
-  $SUDO apt-get install -y -qq --no-install-recommends "${monitoring[@]}" >/dev/null
+plain=()
+for pkg in "${missing[@]}"; do [ "$pkg" = wine64 ] || plain+=("$pkg"); done
+if [ ${#plain[@]} -gt 0 ]; then
+  $SUDO apt-get install -y -qq --no-install-recommends "${plain[@]}" >/dev/null
 fi
 # Wine with its recommended packages, as verified on this project's machines.
 if printf '%s\n' "${missing[@]}" | grep -qx wine64; then

@@ -337,22 +337,31 @@ describe('scenario 3: WTSEnumerateSessionsExW fails, the agent falls back to WTS
 
 describe('scenario 4: LSA errors are counted as issues, never fatal, and every buffer is freed', () => {
   let run: ScriptedHostRun;
+  let held: HeldToken | undefined;
   const DAVE = '00000000:0051a004';
+  const VANISHED = '00000000:0051a001';
 
-  beforeAll(() => {
+  beforeAll(async () => {
+    // Real token handles of a logon session that LSA fails to describe: counted, never dropped.
+    held = await holdExitedUserToken(wine, dir, [{ image: 'svchost.exe', handles: 3 }], 'lsa-errors-holder');
     run = new ScriptedHostRun(wine, fakes, dir, 'lsa-errors');
     run.write({
       sessions: [...SERVICES_AND_CONSOLE, { id: 2, state: WTS.active, name: 'RDP-Tcp#0', user: 'dave', domain: 'HK' }],
       logons: [
         ...WELL_KNOWN_LOGONS,
-        { id: '00000000:0051a001', type: LOGON.remoteInteractive, session: 4, status: STATUS_NO_SUCH_LOGON_SESSION }, // vanished after enumeration
+        { id: VANISHED, type: LOGON.remoteInteractive, session: 4, status: STATUS_NO_SUCH_LOGON_SESSION }, // vanished after enumeration
         { id: '00000000:0051a002', type: LOGON.network, session: 0, status: STATUS_ACCESS_DENIED },
         { id: '00000000:0051a003', type: LOGON.remoteInteractive, session: 2, user: 'short', domain: 'HK', package: 'Kerberos', size: 0x50 },
         // Strings without a terminating NUL, garbage after Length: decoded by Length.
         { id: DAVE, type: LOGON.remoteInteractive, session: 2, user: 'dave', domain: 'HK', package: 'Kerberos', sid: `${DOMAIN_SID}-2005`, time: '2024-01-10T08:00:00Z', unterminated: true },
       ],
+      tokens: [{ id: held.tokenId, logon: VANISHED }],
       defaultTokenLogon: NETWORK_SERVICE,
     });
+  });
+
+  afterAll(async () => {
+    await held?.stop();
   });
 
   it('skips and counts vanished, denied, NULL and truncated logon sessions; decodes unterminated strings by Length', async () => {
@@ -378,6 +387,13 @@ describe('scenario 4: LSA errors are counted as issues, never fatal, and every b
     expect(m.value('rdsleak_collector_success', { collector: 'lsa' })).toBe(1);
     expect(m.value('rdsleak_collection_issues', { collector: 'lsa', kind: 'session_vanished' })).toBe(1);
     expect(m.value('rdsleak_collection_issues', { collector: 'lsa', kind: 'session_decode_failed' })).toBe(1);
+  });
+
+  it('counts the token handles of the logon session LSA could not describe, per holder, instead of dropping them', async () => {
+    const m = await run.metrics();
+    expect(m.value('rdsleak_unknown_logon_sessions')).toBe(1);
+    expect(m.value('rdsleak_token_handles_unknown_logon_session', { process: 'svchost' })).toBe(3);
+    expect(m.sum('rdsleak_zombie_logon_sessions')).toBe(0);
   });
 
   it('survives LsaEnumerateLogonSessions itself failing: the lsa collector fails, the others still run', async () => {
