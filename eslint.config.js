@@ -6,6 +6,7 @@ import tseslint from 'typescript-eslint';
 /** Folders of src/ a layer must not import from (relative to src/). */
 const LAYERS = {
   'src/text/**': ['flags', 'model', 'analysis', 'metrics', 'sources', 'collection', 'server', 'report', 'cli', 'bin', 'logging'],
+  'src/platform/os.ts': ['flags', 'model', 'analysis', 'metrics', 'sources', 'collection', 'server', 'report', 'cli', 'bin', 'logging'],
   'src/errors.ts': ['flags', 'model', 'analysis', 'metrics', 'sources', 'collection', 'server', 'report', 'cli', 'bin', 'logging'],
   'src/flags/**': ['model', 'analysis', 'metrics', 'sources', 'collection', 'server', 'report', 'cli', 'bin', 'logging'],
   'src/model/**': ['analysis', 'metrics', 'sources', 'collection', 'server', 'report', 'cli', 'bin', 'logging'],

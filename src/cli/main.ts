@@ -16,6 +16,7 @@ import type { Io } from './io.js';
 import { reportCommand } from './report-command.js';
 import { startServer } from './serve-command.js';
 import { snapshotCommand } from './snapshot-command.js';
+import { isWindows } from '../platform/os.js';
 
 export type { Io };
 
@@ -31,7 +32,7 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
     invocation = parseCommandLine(argv);
   } catch (error) {
     // Under the SCM a configuration mistake must still reach it and the Event Log (a service has no console).
-    if (process.platform === 'win32' && !argv.some((a) => a === 'snapshot' || a === 'report' || a === 'analyze')) return reportToServiceControl(error, io);
+    if (isWindows() && !argv.some((a) => a === 'snapshot' || a === 'report' || a === 'analyze')) return reportToServiceControl(error, io);
     return fail(error, io);
   }
   const { command, positionals, flags } = invocation;
@@ -73,7 +74,7 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
             const server = await startServer(flags, logger, { notices: io.stderr });
             // SIGHUP's default action ends the process: here it re-reads the web config, as exporters do.
             // (On Windows SIGHUP means the console window closes: leave that alone.)
-            if (process.platform !== 'win32') process.on('SIGHUP', () => server.reloadWebConfig('SIGHUP'));
+            if (!isWindows()) process.on('SIGHUP', () => server.reloadWebConfig('SIGHUP'));
             return { stop: () => server.close() };
           },
           { logger, logOutput },

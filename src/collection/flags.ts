@@ -1,6 +1,7 @@
 import { dirname, join, win32 } from 'node:path';
 import { durationFlag, optional, textFlag } from '../flags/flag.js';
 import type { FlagValues } from '../flags/flag-values.js';
+import { isWindows } from '../platform/os.js';
 
 /** Longest collection budget accepted (timers overflow past 24.8 days; an hour is already absurd). */
 export const MAX_COLLECTION_TIMEOUT_MS = 3_600_000;
@@ -41,7 +42,7 @@ export function stateFilePath(values: FlagValues, configFile: string | null, pla
   const given = values.get(STATE_FILE);
   if (given !== null) return given.toLowerCase() === 'none' ? null : given;
   if (configFile !== null) return join(dirname(configFile), 'rds-leak-exporter-state.json');
-  if (platform === 'win32') return win32.join(env.ProgramData ?? 'C:\\ProgramData', 'rds-leak-exporter', 'state.json');
+  if (isWindows(platform)) return win32.join(env.ProgramData ?? 'C:\\ProgramData', 'rds-leak-exporter', 'state.json');
   return null;
 }
 

@@ -14,6 +14,7 @@ import { basename, dirname } from 'node:path';
 import { createStream, type RotatingFileStream } from 'rotating-file-stream';
 import { RdsLeakError, UsageError, errorMessage } from '../errors.js';
 import type { TextSink } from './logger.js';
+import { isWindows } from '../platform/os.js';
 
 export const LOG_FILE_STDERR = 'stderr';
 export const LOG_FILE_EVENTLOG = 'eventlog';
@@ -33,7 +34,7 @@ export interface AlertSink extends TextSink {
 export type OpenEventLog = (fallback: TextSink) => Promise<AlertSink>;
 
 async function openWindowsEventLog(fallback: TextSink): Promise<AlertSink> {
-  if (process.platform !== 'win32') throw new UsageError('E_USAGE', `--log.file=${LOG_FILE_EVENTLOG} needs Windows (this is ${process.platform})`);
+  if (!isWindows()) throw new UsageError('E_USAGE', `--log.file=${LOG_FILE_EVENTLOG} needs Windows (this is ${process.platform})`);
   const [{ loadEventLogApi }, { EventLogSink }, { SERVICE_NAME }] = await Promise.all([
     import('../platform/windows/win32-service-bindings.js'),
     import('../platform/windows/event-log-sink.js'),

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { RdsLeakError, errorMessage } from '../errors.js';
 import type { SourceConfig } from './flags.js';
-import { requireWindows } from './platform.js';
+import { requireWindows } from '../platform/os.js';
 import type { SnapshotSource } from './source.js';
 
 /** The one place that knows every source; each is imported lazily so koffi loads only for `windows`. */

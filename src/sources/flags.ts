@@ -3,7 +3,7 @@ import type { FlagValues } from '../flags/flag-values.js';
 import { UsageError } from '../errors.js';
 import { FILE_FLAGS, FILE_PATHS, fileSourceOptionsFrom } from './file/flags.js';
 import type { FileSourceOptions } from './file/file-source.js';
-import { isWindows } from './platform.js';
+import { isWindows } from '../platform/os.js';
 import { SIMULATE_FLAGS, simulationConfigFrom } from './simulate/flags.js';
 import type { SimulationConfig } from './simulate/profiles.js';
 import { SOURCE_KINDS, type SourceKind } from './source.js';

@@ -7,6 +7,7 @@ import { isSea } from 'node:sea';
 import { resolve } from 'node:path';
 import { RdsLeakError, UsageError, errorMessage } from '../../errors.js';
 import { runServiceAction, SERVICE_USAGE, type ServiceCommandApi, type ServiceCommandContext, type ServiceCommandIo } from './service-command.js';
+import { isWindows } from '../os.js';
 
 /** The command line that starts this program: the single executable alone, or node.exe and the script. */
 export function programCommand(execPath: string, script: string | undefined, sea: boolean): string[] {
@@ -24,7 +25,7 @@ export async function runServiceCommand(argv: readonly string[], io: ServiceComm
     return argv.length === 0 ? 2 : 0;
   }
   try {
-    if (!deps.api && process.platform !== 'win32') {
+    if (!deps.api && !isWindows()) {
       throw new UsageError('E_USAGE', `service commands manage a Windows service: they need Windows (this is ${process.platform})`);
     }
     const api = deps.api ?? (await loadApi());

@@ -39,6 +39,7 @@ import {
   SERVICE_STATUS_SIZE,
   wideString,
 } from './service-structs.js';
+import { isWindows } from '../os.js';
 
 type Ptr = bigint | null;
 /** A koffi-bound function, typed at the boundary so no `any` leaks out of this file. */
@@ -67,7 +68,7 @@ interface Libraries {
 let libraries: Libraries | undefined;
 
 function load(): Libraries {
-  if (process.platform !== 'win32') {
+  if (!isWindows()) {
     throw new RdsLeakError('E_SOURCE_UNAVAILABLE', `the Windows service bindings need win32, this is ${process.platform}`);
   }
   if (!libraries) {

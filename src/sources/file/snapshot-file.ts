@@ -5,6 +5,7 @@ import { type z } from 'zod';
 import { UsageError, errorMessage } from '../../errors.js';
 import { snapshotSchema, SNAPSHOT_SCHEMA_VERSION, type Snapshot } from '../../model/snapshot.js';
 import { formatPath, jsonLineOfPath, jsonSyntaxError, oneLine } from '../../text/source-position.js';
+import { isWindows } from '../../platform/os.js';
 
 /** Describes the first problem of a zod error in one line, with the file and line. */
 function describeIssue(file: string, text: string, error: z.ZodError): string {
@@ -67,7 +68,7 @@ function readError(path: string, error: unknown): UsageError {
 }
 
 // Non-blocking, so opening a FIFO returns at once instead of waiting for a writer (Windows has no such flag).
-const OPEN_FLAGS = constants.O_RDONLY | (process.platform === 'win32' ? 0 : constants.O_NONBLOCK);
+const OPEN_FLAGS = constants.O_RDONLY | (isWindows() ? 0 : constants.O_NONBLOCK);
 
 /** Reads and validates one snapshot file; anything but a regular file (FIFO, socket, device) is refused. */
 export async function readSnapshotFile(path: string): Promise<Snapshot> {

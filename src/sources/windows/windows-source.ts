@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { CollectorRunner, type CollectorOutcome } from '../collector-runner.js';
 import { RdsLeakError } from '../../errors.js';
-import { requireWindows } from '../platform.js';
+import { requireWindows } from '../../platform/os.js';
 import { SNAPSHOT_SCHEMA_VERSION, type Snapshot } from '../../model/snapshot.js';
 import type { CollectContext, SnapshotSource } from '../source.js';
 import type { Win32Api } from './api.js';

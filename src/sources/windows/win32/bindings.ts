@@ -16,6 +16,7 @@ import type { NtQueryResult, Win32Api, Win32Result } from '../api.js';
 import { KoffiMemory } from '../koffi-memory.js';
 import { ERROR_NOT_ALL_ASSIGNED, LUID, SE_PRIVILEGE_ENABLED, TOKEN_ADJUST_PRIVILEGES, TOKEN_PRIVILEGES_1, TOKEN_QUERY, TokenStatisticsClass, WTSTypeSessionInfoLevel1, ObjectTypesInformation } from '../layouts.js';
 import { RdsLeakError } from '../../../errors.js';
+import { isWindows } from '../../../platform/os.js';
 
 type Ptr = bigint | null;
 /** A koffi-bound function: typed here at the boundary so no `any` leaks out of this file. */
@@ -30,7 +31,7 @@ const toBig = (p: Ptr | number | undefined): bigint => (p === null || p === unde
 const u32 = (out: readonly number[]): number => (out[0] ?? 0) >>> 0;
 
 export function loadWin32Api(): Win32Api {
-  if (process.platform !== 'win32') {
+  if (!isWindows()) {
     throw new RdsLeakError('E_SOURCE_UNAVAILABLE', `the Windows native bindings need win32, this is ${process.platform}`);
   }
   const ntdll = koffi.load('ntdll.dll');
