@@ -116,10 +116,10 @@ function writeSection(rows: Row[]): void {
     ),
     '',
     'A rescan resolves only handles it has not seen (and the 2% of cached answers whose re-verification turn came, see ' +
-      'docs/scaling.md and src/sources/windows/token-cache.ts): its time is mostly the handle table itself (read through wineserver and decoded) ' +
+      'README.md, Sources, and src/sources/windows/token-cache.ts): its time is mostly the handle table itself (read through wineserver and decoded) ' +
       'and the other collectors.',
     '',
-    'Read with care: Wine shows no kernel object addresses, so every handle is duplicated and queried (the worst case; on Windows ' +
+    'Read with care: Wine shows no kernel object addresses, so a full collection duplicates and queries every handle (the worst case; on Windows ' +
       'with SeDebugPrivilege one duplicate per distinct token object is enough). Wine\'s wineserver answers the handle-table and ' +
       'DuplicateHandle calls through its own IPC, which is slower than the Windows kernel; GetProcessHandleCount is a stub there, so ' +
       'the own-handle column counts the agent\'s entries in the system handle table. The own-handle count staying in a narrow range ' +
