@@ -54,12 +54,18 @@ export function accountTokenHandles(
   const shared = sharedObjectLogons(handles);
   let leaked = 0;
   let resolvedThroughSharedObject = 0;
+  // One lookup per handle: a holder's counts are its image's, found once per holder.
+  const countsByPid = new Map<number, ProcessTokenCounts>();
   for (const h of handles) {
-    const image = imageByPid.get(h.pid) ?? UNKNOWN_PROCESS_IMAGE;
-    let counts = byImage.get(image);
+    let counts = countsByPid.get(h.pid);
     if (!counts) {
-      counts = { total: 0, leaked: 0, unresolved: new Map(), undescribed: 0 };
-      byImage.set(image, counts);
+      const image = imageByPid.get(h.pid) ?? UNKNOWN_PROCESS_IMAGE;
+      counts = byImage.get(image);
+      if (!counts) {
+        counts = { total: 0, leaked: 0, unresolved: new Map(), undescribed: 0 };
+        byImage.set(image, counts);
+      }
+      countsByPid.set(h.pid, counts);
     }
     counts.total += 1;
     const throughShared = logonThroughSharedObject(h, shared);
