@@ -122,7 +122,10 @@ async function resolveHolder(
     cache.stats.hits += entries.length;
     return entries.map((e, i) => toHandle(e, lookup.cached[i] as TokenIdentity));
   }
-  const forget = () => lookup?.keys.forEach((k) => k !== null && cache?.cache.delete(k));
+  // The holder cannot answer now: none of its cached answers is trusted any longer.
+  const forget = () => {
+    for (const key of lookup?.keys ?? []) if (key !== null) cache?.cache.delete(key);
+  };
   const opened = api.openProcess(pid, PROCESS_DUP_HANDLE | PROCESS_QUERY_LIMITED_INFORMATION);
   if (opened.value === null) {
     forget();
