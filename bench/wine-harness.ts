@@ -170,6 +170,10 @@ export interface LeakToolStatus {
 
 export interface LeakTool {
   readonly status: LeakToolStatus;
+  /** Where the tool rewrites its status (Linux path). */
+  readonly statusFile: string;
+  /** Write a larger total here to make the tool hold more handles (with `growable`). */
+  readonly growFile: string;
   stop(): Promise<void>;
 }
 
@@ -179,6 +183,8 @@ export interface LeakToolOptions extends WineProcessOptions {
   /** Distinguishes the files of several tools in one directory. */
   readonly name?: string;
   readonly timeoutMs?: number;
+  /** Watch a grow file: the diagnose run can then add handles between collections. */
+  readonly growable?: boolean;
 }
 
 /** Starts the leak tool holding `count` token handles and waits until it reports them held. */
@@ -187,9 +193,12 @@ export async function startLeakTool(w: WineEnv, count: number, dir: string, opti
   const statusFile = join(dir, `${name}.json`);
   const stopFile = join(dir, `${name}.stop`);
   rmSync(statusFile, { force: true });
+  const growFile = join(dir, `${name}.grow`);
   rmSync(stopFile, { force: true });
+  rmSync(growFile, { force: true });
   const args = [join('dist', 'src', 'bin', 'leak-tool.js'), '--count', String(count), '--status', winPath(statusFile), '--stop-file', winPath(stopFile)];
   if (options.pid !== undefined) args.push('--pid', String(options.pid));
+  if (options.growable) args.push('--grow-file', winPath(growFile));
   const run = startWineNode(w, args, dir, name, options);
   const timeoutMs = options.timeoutMs ?? 120_000;
   let exitCode: number | null | undefined;
@@ -202,6 +211,8 @@ export async function startLeakTool(w: WineEnv, count: number, dir: string, opti
   });
   return {
     status,
+    statusFile,
+    growFile,
     async stop() {
       writeFileSync(stopFile, 'stop');
       const timer = setTimeout(() => run.child.kill('SIGKILL'), 30_000);
@@ -216,12 +227,25 @@ import type { DiagnoseReport } from '../src/bin/windows-diagnose.js';
 export type { DiagnoseReport };
 
 /** Runs the native source in Windows Node `collections` times and returns its report. */
-export async function runDiagnose(w: WineEnv, dir: string, options: { collections: number; pid?: number; name?: string; timeoutMs?: number } & WineProcessOptions): Promise<DiagnoseReport> {
+/** New token handles between collections: the leak tool (started `growable`) adds `by` before collection `from` and each after. */
+export interface DiagnoseGrowth {
+  readonly tool: LeakTool;
+  readonly by: number;
+  readonly from: number;
+}
+
+export async function runDiagnose(
+  w: WineEnv,
+  dir: string,
+  options: { collections: number; pid?: number; name?: string; timeoutMs?: number; grow?: DiagnoseGrowth } & WineProcessOptions,
+): Promise<DiagnoseReport> {
   const name = options.name ?? `diagnose-${options.collections}`;
   const out = join(dir, `${name}.json`);
   rmSync(out, { force: true });
   const args = [join('dist', 'src', 'bin', 'windows-diagnose.js'), '--out', winPath(out), '--collections', String(options.collections), '--log', winPath(join(dir, `${name}.log`))];
   if (options.pid !== undefined) args.push('--pid', String(options.pid));
+  const grow = options.grow;
+  if (grow) args.push('--grow-file', winPath(grow.tool.growFile), '--grow-status', winPath(grow.tool.statusFile), '--grow-by', String(grow.by), '--grow-from', String(grow.from));
   const run = startWineNode(w, args, dir, name, options);
   const timer = setTimeout(() => run.child.kill('SIGKILL'), options.timeoutMs ?? 300_000);
   await run.exited;

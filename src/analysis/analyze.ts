@@ -5,7 +5,6 @@ import type { AccountKind } from './account-kind.js';
 import { summariseSessions, type SessionSummary } from './session-summary.js';
 import { findZombieCandidates, type OrphanReason } from './zombie-candidates.js';
 import { advanceHistory, type CandidateHistory } from './zombie-tracker.js';
-import { resolveThroughSharedObjects } from './token-resolution.js';
 import { accountTokenHandles, type TokenAccounting, type ZombieHolder } from './token-accounting.js';
 
 export { DEFAULT_ANALYSIS_OPTIONS, type AnalysisOptions };
@@ -40,7 +39,7 @@ export interface HostAnalysis {
   readonly pendingCandidates: number;
   readonly pinnedSessionIds: readonly number[] | null;
   /** Null when the handle collector failed. */
-  readonly tokens: (TokenAccounting & { readonly resolvedThroughSharedObject: number }) | null;
+  readonly tokens: TokenAccounting | null;
   readonly zombieLogonTypes: ReadonlySet<LogonType>;
   readonly collectors: readonly CollectorStatus[];
   readonly issues: readonly CollectionIssue[];
@@ -82,9 +81,8 @@ export function analyzeSnapshot(snapshot: Snapshot, history: CandidateHistory, o
   const zombieIds = confirmed ? new Set(confirmed.map((z) => z.candidate.logon.logonId)) : null;
   let tokens: HostAnalysis['tokens'] = null;
   if (snapshot.tokenHandles) {
-    const resolved = resolveThroughSharedObjects(snapshot.tokenHandles);
     const described = snapshot.logonSessions ? new Set(snapshot.logonSessions.map((l) => l.logonId)) : null;
-    tokens = { ...accountTokenHandles(resolved.handles, snapshot.processes, zombieIds, described), resolvedThroughSharedObject: resolved.resolvedThroughSharedObject };
+    tokens = accountTokenHandles(snapshot.tokenHandles, snapshot.processes, zombieIds, described);
   }
 
   const zombies: Zombie[] | null = confirmed

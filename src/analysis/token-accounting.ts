@@ -1,6 +1,7 @@
 import type { ProcessInfo, TokenHandle, UnresolvedReason } from '../model/snapshot.js';
 import { WELL_KNOWN_LOGON_IDS } from '../model/logon-id.js';
 import { UNKNOWN_PROCESS_IMAGE } from './process-label.js';
+import { logonThroughSharedObject, sharedObjectLogons } from './token-resolution.js';
 
 export interface ProcessTokenCounts {
   total: number;
@@ -25,6 +26,8 @@ export interface TokenAccounting {
   readonly leaked: number;
   /** Distinct logon ids held through token handles that LSA did not describe; null when LSA failed. */
   readonly undescribedLogonIds: number | null;
+  /** Handles whose holder could not be opened, attributed through another handle to the same token object. */
+  readonly resolvedThroughSharedObject: number;
 }
 
 /** Accounts Windows itself runs as; LSA lists them but gives no data for LocalSystem: known, not undescribed. */
@@ -32,7 +35,9 @@ const WELL_KNOWN = new Set<string>(Object.values(WELL_KNOWN_LOGON_IDS));
 
 /**
  * Counts token handles per holder image, which of them are leaked (their logon session is a zombie),
- * and which stay unresolved with their reason. One pass over the handles: hosts carry 10^5 of them.
+ * and which stay unresolved with their reason, attributing unresolved handles through shared token
+ * objects on the way. Two reading passes over the handles (the shared-object map, then the counts) and
+ * no copy of the array nor object per handle: hosts carry 10^5 to 10^6 of them.
  */
 export function accountTokenHandles(
   handles: readonly TokenHandle[],
@@ -46,26 +51,38 @@ export function accountTokenHandles(
 
   const byImage = new Map<string, ProcessTokenCounts>();
   const holders = new Map<string, Map<number, number>>();
+  const shared = sharedObjectLogons(handles);
   let leaked = 0;
+  let resolvedThroughSharedObject = 0;
+  // One lookup per handle: a holder's counts are its image's, found once per holder.
+  const countsByPid = new Map<number, ProcessTokenCounts>();
   for (const h of handles) {
-    const image = imageByPid.get(h.pid) ?? UNKNOWN_PROCESS_IMAGE;
-    let counts = byImage.get(image);
+    let counts = countsByPid.get(h.pid);
     if (!counts) {
-      counts = { total: 0, leaked: 0, unresolved: new Map(), undescribed: 0 };
-      byImage.set(image, counts);
+      const image = imageByPid.get(h.pid) ?? UNKNOWN_PROCESS_IMAGE;
+      counts = byImage.get(image);
+      if (!counts) {
+        counts = { total: 0, leaked: 0, unresolved: new Map(), undescribed: 0 };
+        byImage.set(image, counts);
+      }
+      countsByPid.set(h.pid, counts);
     }
     counts.total += 1;
-    if (h.unresolved !== null) {
-      counts.unresolved.set(h.unresolved, (counts.unresolved.get(h.unresolved) ?? 0) + 1);
-    } else if (describedLogonIds && h.logonId !== null && !describedLogonIds.has(h.logonId) && !WELL_KNOWN.has(h.logonId)) {
+    const throughShared = logonThroughSharedObject(h, shared);
+    if (throughShared !== null) resolvedThroughSharedObject += 1;
+    const logonId = throughShared ?? h.logonId;
+    const unresolved = throughShared !== null ? null : h.unresolved;
+    if (unresolved !== null) {
+      counts.unresolved.set(unresolved, (counts.unresolved.get(unresolved) ?? 0) + 1);
+    } else if (describedLogonIds && logonId !== null && !describedLogonIds.has(logonId) && !WELL_KNOWN.has(logonId)) {
       // A token whose logon session LSA cannot describe may well be a zombie's: counted, never dropped.
       counts.undescribed += 1;
-      undescribed.add(h.logonId);
-    } else if (h.logonId !== null && zombieLogonIds?.has(h.logonId)) {
+      undescribed.add(logonId);
+    } else if (logonId !== null && zombieLogonIds?.has(logonId)) {
       counts.leaked += 1;
       leaked += 1;
-      let perPid = holders.get(h.logonId);
-      if (!perPid) holders.set(h.logonId, (perPid = new Map<number, number>()));
+      let perPid = holders.get(logonId);
+      if (!perPid) holders.set(logonId, (perPid = new Map<number, number>()));
       perPid.set(h.pid, (perPid.get(h.pid) ?? 0) + 1);
     }
   }
@@ -76,5 +93,5 @@ export function accountTokenHandles(
     list.sort((a, b) => b.handles - a.handles || a.pid - b.pid);
     holdersByLogon.set(logonId, list);
   }
-  return { byImage, holdersByLogon, total: handles.length, leaked, undescribedLogonIds: describedLogonIds ? undescribed.size : null };
+  return { byImage, holdersByLogon, total: handles.length, leaked, undescribedLogonIds: describedLogonIds ? undescribed.size : null, resolvedThroughSharedObject };
 }

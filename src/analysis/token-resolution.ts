@@ -1,30 +1,27 @@
 import type { TokenHandle } from '../model/snapshot.js';
 
-export interface ResolvedTokenHandles {
-  readonly handles: readonly TokenHandle[];
-  /** Handles whose holder could not be opened, attributed through another handle to the same token object. */
-  readonly resolvedThroughSharedObject: number;
-}
+/** Logon id of each token object (by kernel address) that some handle resolved. */
+export type SharedObjectLogons = ReadonlyMap<string, string>;
 
 /**
  * A protected holder (lsass as a PPL, System) cannot be opened to duplicate its handles, but when the
  * kernel object address is visible, any other handle to the same token object tells which logon session
- * it belongs to. What stays unresolved keeps its reason; nothing is dropped.
+ * it belongs to. This is the first of the two passes over the handles: it only reads them (no copy of
+ * the array, no object per handle); the accounting pass applies the map through {@link logonThroughSharedObject}.
  */
-export function resolveThroughSharedObjects(handles: readonly TokenHandle[]): ResolvedTokenHandles {
-  const byObject = new Map<string, { tokenId: string | null; logonId: string }>();
+export function sharedObjectLogons(handles: readonly TokenHandle[]): SharedObjectLogons {
+  const byObject = new Map<string, string>();
   for (const h of handles) {
-    if (h.logonId !== null && h.objectAddress !== null && !byObject.has(h.objectAddress)) {
-      byObject.set(h.objectAddress, { tokenId: h.tokenId, logonId: h.logonId });
-    }
+    if (h.logonId !== null && h.objectAddress !== null && !byObject.has(h.objectAddress)) byObject.set(h.objectAddress, h.logonId);
   }
-  let resolvedThroughSharedObject = 0;
-  const out = handles.map((h) => {
-    if (h.logonId !== null || h.objectAddress === null) return h;
-    const known = byObject.get(h.objectAddress);
-    if (!known) return h;
-    resolvedThroughSharedObject += 1;
-    return { ...h, tokenId: h.tokenId ?? known.tokenId, logonId: known.logonId, unresolved: null };
-  });
-  return { handles: out, resolvedThroughSharedObject };
+  return byObject;
+}
+
+/**
+ * The logon id an unresolved handle gets through another handle to the same token object, or null when
+ * the handle is resolved itself or no other handle tells. What stays unresolved keeps its reason.
+ */
+export function logonThroughSharedObject(h: TokenHandle, shared: SharedObjectLogons): string | null {
+  if (h.logonId !== null || h.objectAddress === null) return null;
+  return shared.get(h.objectAddress) ?? null;
 }

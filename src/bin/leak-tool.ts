@@ -3,7 +3,7 @@
  * harness) can be checked against a known leak. Runs under Windows Node (real Windows or Wine).
  *
  *   node dist/src/bin/leak-tool.js --count 100 --status status.json [--stop-file stop.flag]
- *                                         [--pid 1234] [--exit-on-stdin-close]
+ *                                         [--pid 1234] [--exit-on-stdin-close] [--grow-file grow.txt]
  *
  * --pid: hold tokens of another process (e.g. a user's explorer.exe) instead of its own: the handles then
  * keep that user's logon session alive after log-off, as a leaking service would (needs administrator /
@@ -11,8 +11,11 @@
  * The tool writes {pid, image, tokenId, count, ready} to --status once the handles are held, and exits cleanly
  * (closing every handle, status {stopped: true}) when --stop-file appears, on SIGINT/SIGTERM/SIGBREAK, or
  * when stdin closes if --exit-on-stdin-close is given (not under Wine, where stdin must be /dev/null).
+ * --grow-file: while running, a number written to that file is a new total: the tool duplicates more
+ * handles up to it and rewrites the status with the new count (new handles between two scans, for the
+ * incremental-resolution benchmark).
  */
-import { writeFileSync, existsSync, renameSync } from 'node:fs';
+import { writeFileSync, existsSync, readFileSync, renameSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROCESS_QUERY_LIMITED_INFORMATION, TOKEN_QUERY, TOKEN_STATISTICS } from '../sources/windows/layouts.js';
@@ -45,6 +48,7 @@ async function main(): Promise<void> {
       'stop-file': { type: 'string' },
       pid: { type: 'string' },
       'exit-on-stdin-close': { type: 'boolean', default: false },
+      'grow-file': { type: 'string' },
     },
   });
   const count = Number(values.count);
@@ -66,6 +70,7 @@ async function main(): Promise<void> {
   const api = loadWin32Api();
 
   const held: bigint[] = [];
+  let baseToken: bigint | null = null;
   let processHandle: bigint | null = null;
   const release = () => {
     for (const h of held) api.closeHandle(h);
@@ -87,6 +92,7 @@ async function main(): Promise<void> {
     const base = api.openProcessToken(source, TOKEN_QUERY);
     if (base.value === null) throw new Error(`OpenProcessToken failed with error ${base.error}`);
     held.push(base.value);
+    baseToken = base.value;
     const stats = Buffer.alloc(TOKEN_STATISTICS.size);
     const queried = api.tokenStatistics(base.value, stats);
     if (queried.value !== null) status.tokenId = decodeTokenStatistics(stats, queried.value).tokenId;
@@ -107,6 +113,27 @@ async function main(): Promise<void> {
   status.firstHandles = held.slice(0, 16).map((h) => Number(h));
   writeStatus(statusFile, status);
 
+  /** Duplicates more handles up to the total written in `file` (ignored while absent or not larger). */
+  function grow(file: string, base: bigint, statusPath: string): void {
+    let target: number;
+    try {
+      target = Number(readFileSync(file, 'utf8').trim());
+    } catch {
+      return;
+    }
+    if (!Number.isInteger(target) || target <= held.length || target > 10_000_000) return;
+    while (held.length < target) {
+      const dup = api.duplicateHandle(api.currentProcess, Number(base), TOKEN_QUERY);
+      if (dup.value === null) {
+        status.error = `DuplicateHandle failed with error ${dup.error} after ${held.length} handles`;
+        break;
+      }
+      held.push(dup.value);
+    }
+    status.count = held.length;
+    writeStatus(statusPath, status);
+  }
+
   await new Promise<void>((resolve) => {
     let done = false;
     const stop = () => {
@@ -115,8 +142,10 @@ async function main(): Promise<void> {
       clearInterval(timer);
       resolve();
     };
+    const growFile = values['grow-file'];
     const timer = setInterval(() => {
       if (values['stop-file'] && existsSync(values['stop-file'])) stop();
+      else if (growFile && baseToken !== null) grow(growFile, baseToken, statusFile);
     }, 100);
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGBREAK'] as const) process.on(signal, stop);
     if (values['exit-on-stdin-close']) {

@@ -6,14 +6,18 @@
  *   node dist/src/bin/windows-diagnose.js --out report.json [--collections 50] [--pid 1234]
  *
  * --pid keeps only that holder's token handles in the written snapshot (large hosts have many).
+ * --grow-file F --grow-status S --grow-by N --grow-from K: before collection K (1-based) and each one after
+ * it, write a total N larger to F and wait until the leak tool's status S shows it held (the leak tool's
+ * --grow-file): N new token handles between two scans.
  * Writes to files only: Windows Node under Wine cannot write to pipes.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { snapshotSchema, type Snapshot } from '../model/snapshot.js';
 import { createWindowsSource } from '../sources/windows/windows-source.js';
+import type { TokenCacheStats } from '../sources/windows/token-cache.js';
 
 export interface DiagnoseReport {
   platform: string;
@@ -26,6 +30,10 @@ export interface DiagnoseReport {
   /** Event-loop delay while collecting (ms): whether the native scan blocks other work (scrapes, /health). */
   eventLoopDelay: { p99Ms: number; maxMs: number } | null;
   ownHandleCounts: (number | null)[];
+  /** Per collection: what the token cache answered and what was resolved through Win32. */
+  tokenCacheStats: TokenCacheStats[];
+  /** Per collection: token handles the leak tool was told to add just before it (0: none). */
+  handlesAdded: number[];
   tokenHandleTotal: number;
   tokenHandlesOfPid: number | null;
   snapshot: Snapshot | null;
@@ -40,6 +48,10 @@ async function main(): Promise<void> {
       pid: { type: 'string' },
       log: { type: 'string' },
       'deadline-ms': { type: 'string', default: '120000' },
+      'grow-file': { type: 'string' },
+      'grow-status': { type: 'string' },
+      'grow-by': { type: 'string', default: '0' },
+      'grow-from': { type: 'string', default: '2' },
     },
   });
   if (!values.out) throw new Error('--out FILE is required');
@@ -53,6 +65,8 @@ async function main(): Promise<void> {
     validationErrors: [],
     durationsMs: [],
     ownHandleCounts: [],
+    tokenCacheStats: [],
+    handlesAdded: [],
     tokenHandleTotal: 0,
     tokenHandlesOfPid: null,
     snapshot: null,
@@ -61,11 +75,16 @@ async function main(): Promise<void> {
   };
   const delay = monitorEventLoopDelay({ resolution: 10 });
   try {
-    const source = await createWindowsSource({ logger });
+    const source = await createWindowsSource({ logger, onTokenCacheStats: (stats) => report.tokenCacheStats.push(stats) });
     const n = Math.max(1, Number(values.collections));
+    const growBy = Number(values['grow-by']);
+    const growFrom = Number(values['grow-from']);
     let last: Snapshot | null = null;
     delay.enable();
     for (let i = 0; i < n; i++) {
+      const growing = values['grow-file'] !== undefined && values['grow-status'] !== undefined && growBy > 0 && i + 1 >= growFrom;
+      if (growing) await growLeakTool(values['grow-file'] as string, values['grow-status'] as string, growBy);
+      report.handlesAdded.push(growing ? growBy : 0);
       const started = performance.now();
       const snapshot = await source.collect({ deadline: Date.now() + Number(values['deadline-ms']) });
       report.durationsMs.push(Math.round((performance.now() - started) * 10) / 10);
@@ -97,6 +116,21 @@ async function main(): Promise<void> {
   writeFileSync(values.out, JSON.stringify(report, null, 1));
   logger.flush?.();
   process.exit(report.error ? 1 : 0);
+}
+
+/** Asks the leak tool for `by` more handles and waits until its status shows them held. */
+async function growLeakTool(growFile: string, statusFile: string, by: number): Promise<void> {
+  const held = () => (JSON.parse(readFileSync(statusFile, 'utf8')) as { count: number; error: string | null });
+  const target = held().count + by;
+  writeFileSync(growFile, String(target));
+  const until = Date.now() + 120_000;
+  for (;;) {
+    const status = held();
+    if (status.error) throw new Error(`leak tool: ${status.error}`);
+    if (status.count >= target) return;
+    if (Date.now() > until) throw new Error(`the leak tool did not reach ${target} handles in 120 s (holds ${status.count})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 main().catch((error: unknown) => {

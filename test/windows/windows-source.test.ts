@@ -7,6 +7,9 @@ import { encodeHandleTable, type HandleEntry } from '../../src/sources/windows/d
 import { RegionMemory } from '../../src/sources/windows/decoders/memory.js';
 import * as L from '../../src/sources/windows/layouts.js';
 import { createWindowsSource, createWindowsSourceWithApi } from '../../src/sources/windows/windows-source.js';
+import { TokenCache } from '../../src/sources/windows/token-cache.js';
+import { LogonSessionCache } from '../../src/sources/windows/collectors/lsa.js';
+import type { Snapshot } from '../../src/model/snapshot.js';
 
 const logger = pino({ level: 'silent' });
 const SELF = 777;
@@ -41,6 +44,11 @@ class FakeApi implements Win32Api {
   images = new Map<number, string>();
   /** WTSEnumerateSessionsExW fails (RPC error), as on some hosts: the source falls back. */
   wtsExFails = false;
+  /** Creation times other than 5000 + pid (a pid reused by a new process). */
+  createTimes = new Map<number, bigint>();
+  /** Low parts of the LUIDs LsaEnumerateLogonSessions lists. */
+  luids = [0x3e7, 0x17c025, 0x20000, 0x30000];
+  lsaDataCalls = 0;
   private handleTargets = new Map<bigint, { kind: 'process'; pid: number } | { kind: 'token'; key: string }>();
 
   private alloc(target: { kind: 'process'; pid: number } | { kind: 'token'; key: string }): bigint {
@@ -66,6 +74,9 @@ class FakeApi implements Win32Api {
     bytes.copy(buffer);
     return { status: 0, returnLength: bytes.length };
   }
+  private createTime(pid: number): bigint {
+    return this.createTimes.get(pid) ?? 5000n + BigInt(pid);
+  }
   private processes(buffer: Buffer): NtQueryResult {
     const pids = [0, 4, 100, 200, 300, SELF];
     const size = pids.length * (L.PROCESS_INFO.size + 32);
@@ -81,7 +92,7 @@ class FakeApi implements Win32Api {
       buffer.writeBigUInt64LE(name.length ? 0x1000n + BigInt(off + L.PROCESS_INFO.size) : 0n, off + L.PROCESS_INFO.ImageName + 8);
       buffer.writeBigUInt64LE(BigInt(pid), off + L.PROCESS_INFO.UniqueProcessId);
       buffer.writeUInt32LE(pid === 300 ? 2 : 0, off + L.PROCESS_INFO.SessionId);
-      buffer.writeBigInt64LE(pid === 0 ? 0n : 5000n + BigInt(pid), off + L.PROCESS_INFO.CreateTime);
+      buffer.writeBigInt64LE(pid === 0 ? 0n : this.createTime(pid), off + L.PROCESS_INFO.CreateTime);
     });
     return { status: 0, returnLength: size };
   }
@@ -126,7 +137,7 @@ class FakeApi implements Win32Api {
   processCreateTime(process: bigint): Win32Result<bigint> {
     const t = this.handleTargets.get(process);
     if (!t || t.kind !== 'process') return { value: null, error: 6 };
-    return { value: t.pid === 300 ? 1n : 5000n + BigInt(t.pid), error: 0 }; // pid 300 was reused
+    return { value: t.pid === 300 ? 1n : this.createTime(t.pid), error: 0 }; // pid 300 was reused
   }
   closeHandle(handle: bigint): void {
     if (!this.open.delete(handle)) throw new Error(`double close of 0x${handle.toString(16)}`);
@@ -158,12 +169,13 @@ class FakeApi implements Win32Api {
     this.wtsFreed++;
   }
   async lsaEnumerateLogonSessions() {
-    const luids = Buffer.alloc(4 * 8);
-    [0x3e7, 0x17c025, 0x20000, 0x30000].forEach((low, i) => luids.writeUInt32LE(low, i * 8));
+    const luids = Buffer.alloc(this.luids.length * 8);
+    this.luids.forEach((low, i) => luids.writeUInt32LE(low, i * 8));
     this.lsaAllocated++;
-    return { value: { pointer: this.memory.place(luids), count: 4 }, error: 0 };
+    return { value: { pointer: this.memory.place(luids), count: this.luids.length }, error: 0 };
   }
   async lsaGetLogonSessionData(luid: Buffer): Promise<Win32Result<bigint>> {
+    this.lsaDataCalls++;
     const low = luid.readUInt32LE(0);
     if (low === 0x3e7) return { value: 0n, error: 0 }; // LocalSystem: success with NULL
     if (low === 0x20000) return { value: null, error: L.STATUS_NO_SUCH_LOGON_SESSION };
@@ -176,7 +188,7 @@ class FakeApi implements Win32Api {
     data.writeUInt16LE(user.length, L.LOGON_SESSION_DATA.UserName + 2);
     data.writeBigUInt64LE(this.memory.place(user), L.LOGON_SESSION_DATA.UserName + 8);
     data.writeUInt32LE(10, L.LOGON_SESSION_DATA.LogonType);
-    data.writeUInt32LE(2, L.LOGON_SESSION_DATA.Session);
+    data.writeUInt32LE(low === 0x17c025 ? 2 : 3, L.LOGON_SESSION_DATA.Session);
     this.lsaAllocated++;
     return { value: this.memory.place(data), error: 0 };
   }
@@ -320,5 +332,170 @@ describe('Windows source over a fake Win32 API', () => {
   it('refuses --source windows off Windows with a usage error', async () => {
     if (process.platform === 'win32') return;
     await expect(createWindowsSource({ logger })).rejects.toMatchObject({ code: 'E_SOURCE_UNAVAILABLE', exitCode: 2 });
+  });
+});
+
+/** pid 100 and pid 200 each hold `count` handles to tokens of their own (hidden addresses, as under Wine). */
+function heldTokens(count: number): FakeApi {
+  const api = new FakeApi();
+  for (const pid of [100, 200]) {
+    for (let i = 0; i < count; i++) {
+      const handle = 0x100 + 4 * i;
+      api.table.push({ object: 0n, pid, handle, grantedAccess: 8, typeIndex: TOKEN_TYPE });
+      api.tokens.set(`${pid}:${handle}`, { tokenId: pid * 0x10000 + i, logon: 0x17c025 });
+    }
+  }
+  return api;
+}
+
+const NEVER_DUE = 1e9; // (sequence + scan) % NEVER_DUE is never 0 in a short test: no re-verification
+const tokenOf = (snap: Snapshot, pid: number, handle: number) => snap.tokenHandles?.find((h) => h.pid === pid && h.handle === handle);
+const hex8 = (n: number) => `00000000:${n.toString(16).padStart(8, '0')}`;
+
+describe('incremental token and logon session resolution', () => {
+  it('resolves only new handles and new logon sessions on the next scan, and leaves unchanged holders unopened', async () => {
+    const api = heldTokens(50);
+    const tokenCache = new TokenCache({ maxEntries: 10_000, reverifyEvery: NEVER_DUE });
+    const logonSessionCache = new LogonSessionCache({ maxEntries: 100, reverifyEvery: NEVER_DUE });
+    const source = createWindowsSourceWithApi(api, { logger, tokenCache, logonSessionCache });
+    const first = await source.collect({ deadline: Date.now() + 10_000 });
+    expect(api.duplicates).toBe(100);
+    expect(api.lsaDataCalls).toBe(4);
+    expect(first.logonSessions?.map((l) => l.logonId)).toEqual([hex8(0x17c025)]);
+
+    for (let i = 50; i < 55; i++) {
+      api.table.push({ object: 0n, pid: 100, handle: 0x100 + 4 * i, grantedAccess: 8, typeIndex: TOKEN_TYPE });
+      api.tokens.set(`100:${0x100 + 4 * i}`, { tokenId: 100 * 0x10000 + i, logon: 0x17c025 });
+    }
+    api.luids.push(0x40000);
+    api.duplicates = 0;
+    api.lsaDataCalls = 0;
+    const opensOf200 = api.holderOpens.get(200);
+    const second = await source.collect({ deadline: Date.now() + 10_000 });
+    expect(api.duplicates).toBe(5); // the new handles only
+    expect(api.holderOpens.get(200)).toBe(opensOf200); // nothing new there: not opened
+    // The new LUID, plus the three whose answers were failures or no data (never cached).
+    expect(api.lsaDataCalls).toBe(4);
+    expect(second.logonSessions?.map((l) => l.logonId)).toEqual([hex8(0x17c025), hex8(0x40000)]);
+    expect(second.tokenHandles?.filter((h) => h.logonId === hex8(0x17c025))).toHaveLength(105);
+    expect(tokenOf(second, 100, 0x100 + 4 * 54)?.tokenId).toBe(hex8(100 * 0x10000 + 54));
+    expect(tokenOf(second, 200, 0x100)?.tokenId).toBe(hex8(200 * 0x10000));
+    expect(api.open.size).toBe(0);
+    expect(api.lsaFreed).toBe(api.lsaAllocated);
+
+    // Closed handles and ended logon sessions leave the caches.
+    api.table = api.table.filter((e) => e.pid !== 200);
+    api.luids = api.luids.filter((l) => l !== 0x40000);
+    await source.collect({ deadline: Date.now() + 10_000 });
+    expect(tokenCache.size).toBe(55);
+    expect(logonSessionCache.size).toBe(1);
+  });
+
+  it('resolves a reused handle value afresh when its pid now belongs to a new process', async () => {
+    const api = heldTokens(3);
+    const tokenCache = new TokenCache({ maxEntries: 10_000, reverifyEvery: NEVER_DUE });
+    const source = createWindowsSourceWithApi(api, { logger, tokenCache });
+    const first = await source.collect({ deadline: Date.now() + 10_000 });
+    expect(tokenOf(first, 100, 0x100)?.tokenId).toBe(hex8(100 * 0x10000));
+
+    // pid 100 exits; a new process gets pid 100 and the same handle values, to other tokens.
+    api.createTimes.set(100, 9_000_000n);
+    for (let i = 0; i < 3; i++) api.tokens.set(`100:${0x100 + 4 * i}`, { tokenId: 0x7700 + i, logon: 0x20000 });
+    api.duplicates = 0;
+    const second = await source.collect({ deadline: Date.now() + 10_000 });
+    expect(api.duplicates).toBe(3);
+    expect(tokenOf(second, 100, 0x100)).toMatchObject({ tokenId: hex8(0x7700), logonId: hex8(0x20000) });
+    expect(tokenOf(second, 100, 0x108)).toMatchObject({ tokenId: hex8(0x7702), logonId: hex8(0x20000) });
+    expect(tokenOf(second, 200, 0x100)?.tokenId).toBe(hex8(200 * 0x10000)); // untouched holder: cached
+  });
+
+  it('never caches a holder whose creation time is unknown or later than the handle table', async () => {
+    const api = heldTokens(3);
+    api.createTimes.set(100, 0n);
+    api.createTimes.set(200, (BigInt(Date.now()) + 11_644_473_600_000n + 60_000n) * 10_000n); // a minute from now
+    const source = createWindowsSourceWithApi(api, { logger, tokenCache: new TokenCache({ maxEntries: 100, reverifyEvery: NEVER_DUE }) });
+    await source.collect({ deadline: Date.now() + 10_000 });
+    api.duplicates = 0;
+    await source.collect({ deadline: Date.now() + 10_000 });
+    expect(api.duplicates).toBe(6);
+  });
+
+  it('resolves a handle value closed and reused within the same process afresh (other access or object)', async () => {
+    const api = heldTokens(3);
+    api.table.push({ object: 0xffff800000002000n, pid: 100, handle: 0x200, grantedAccess: 8, typeIndex: TOKEN_TYPE });
+    api.tokens.set('100:512', { tokenId: 0x5100, logon: 0x17c025 });
+    const source = createWindowsSourceWithApi(api, { logger, tokenCache: new TokenCache({ maxEntries: 100, reverifyEvery: NEVER_DUE }) });
+    await source.collect({ deadline: Date.now() + 10_000 });
+
+    // 0x104 closed and reopened for another token with other access; 0x200 reopened to another object.
+    const reused = api.table.find((e) => e.pid === 100 && e.handle === 0x104);
+    api.table = api.table.map((e) => (e === reused ? { ...e, grantedAccess: 0xc } : e.handle === 0x200 ? { ...e, object: 0xffff800000003000n } : e));
+    api.tokens.set('100:260', { tokenId: 0x6104, logon: 0x20000 });
+    api.tokens.set('100:512', { tokenId: 0x6200, logon: 0x20000 });
+    api.duplicates = 0;
+    const second = await source.collect({ deadline: Date.now() + 10_000 });
+    expect(api.duplicates).toBe(2);
+    expect(tokenOf(second, 100, 0x104)).toMatchObject({ tokenId: hex8(0x6104), logonId: hex8(0x20000) });
+    expect(tokenOf(second, 100, 0x200)).toMatchObject({ tokenId: hex8(0x6200), objectAddress: '0xffff800000003000' });
+    expect(tokenOf(second, 100, 0x100)?.tokenId).toBe(hex8(100 * 0x10000));
+  });
+
+  it('does not cache unresolved handles: a handle that was gone is asked again', async () => {
+    const api = heldTokens(2);
+    api.closedHandles.add('100:256');
+    const source = createWindowsSourceWithApi(api, { logger, tokenCache: new TokenCache({ maxEntries: 100, reverifyEvery: NEVER_DUE }) });
+    const first = await source.collect({ deadline: Date.now() + 10_000 });
+    expect(tokenOf(first, 100, 0x100)?.unresolved).toBe('gone');
+    api.closedHandles.clear();
+    api.duplicates = 0;
+    const second = await source.collect({ deadline: Date.now() + 10_000 });
+    expect(api.duplicates).toBe(1);
+    expect(tokenOf(second, 100, 0x100)?.tokenId).toBe(hex8(100 * 0x10000));
+  });
+
+  it('re-verification corrects a deliberately corrupted entry within reverifyEvery scans', async () => {
+    const every = 5;
+    const api = heldTokens(4);
+    const tokenCache = new TokenCache({ maxEntries: 100, reverifyEvery: every });
+    const logonSessionCache = new LogonSessionCache({ maxEntries: 100, reverifyEvery: every });
+    const source = createWindowsSourceWithApi(api, { logger, tokenCache, logonSessionCache });
+    await source.collect({ deadline: Date.now() + 10_000 });
+    const wrong = { tokenId: hex8(0xbad), logonId: hex8(0xbad) };
+    for (const key of tokenCache.keys()) expect(tokenCache.corruptForTest(key, wrong)).toBe(true);
+    const [luid] = [...logonSessionCache.keys()];
+    const session = first(await source.collect({ deadline: Date.now() + 10_000 }));
+    logonSessionCache.corruptForTest(luid as string, { ...session, user: 'mallory' });
+
+    const seenWrong: number[] = [];
+    let corrected = 0;
+    let snap: Snapshot | undefined;
+    for (let scan = 0; scan < every; scan++) {
+      snap = await source.collect({ deadline: Date.now() + 10_000 });
+      seenWrong.push(snap.tokenHandles?.filter((h) => h.tokenId === wrong.tokenId).length ?? 0);
+      corrected += snap.issues.find((i) => i.collector === 'tokens' && i.kind === 'cache_corrected')?.count ?? 0;
+    }
+    expect(seenWrong[0]).toBeGreaterThan(0); // the cache is really used...
+    expect(seenWrong.at(-1)).toBe(0); // ...and every wrong entry was caught within `every` scans
+    expect(corrected).toBeGreaterThanOrEqual(1);
+    expect(snap?.tokenHandles?.every((h) => h.logonId === hex8(0x17c025))).toBe(true);
+    expect(snap?.logonSessions?.[0]?.user).toBe('alice');
+
+    function first(s: Snapshot) {
+      const l = s.logonSessions?.[0];
+      if (!l) throw new Error('no logon session');
+      return l;
+    }
+  });
+
+  it('bounds the cache: past maxEntries the oldest are evicted and answers stay right', async () => {
+    const api = heldTokens(20);
+    const tokenCache = new TokenCache({ maxEntries: 15, reverifyEvery: NEVER_DUE });
+    const source = createWindowsSourceWithApi(api, { logger, tokenCache });
+    for (let i = 0; i < 3; i++) {
+      const snap = await source.collect({ deadline: Date.now() + 10_000 });
+      expect(tokenCache.size).toBeLessThanOrEqual(15);
+      expect(tokenOf(snap, 200, 0x100 + 4 * 19)?.tokenId).toBe(hex8(200 * 0x10000 + 19));
+      expect(tokenOf(snap, 100, 0x100)?.tokenId).toBe(hex8(100 * 0x10000));
+    }
   });
 });

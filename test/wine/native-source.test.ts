@@ -84,7 +84,7 @@ describe('Windows native source under Wine', () => {
     const port = await freePort();
     const server: WineChild = startWineNode(
       wine,
-      [join('dist', 'src', 'cli.js'), 'serve', '--source', 'windows', '--web.listen-address', `127.0.0.1:${port}`],
+      [join('dist', 'src', 'bin', 'cli.js'), 'serve', '--source', 'windows', '--web.listen-address', `127.0.0.1:${port}`],
       dir,
       'serve',
     );

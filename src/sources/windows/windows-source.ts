@@ -7,9 +7,10 @@ import { SNAPSHOT_SCHEMA_VERSION, type Snapshot } from '../../model/snapshot.js'
 import type { CollectContext, SnapshotSource } from '../source.js';
 import type { Win32Api } from './api.js';
 import { collectHandles, HANDLE_TABLE_INITIAL_SIZE, TokenTypeIndex, type HandleScan } from './collectors/handles.js';
-import { collectLogonSessions } from './collectors/lsa.js';
+import { collectLogonSessions, LogonSessionCache } from './collectors/lsa.js';
 import { collectProcesses, PROCESS_TABLE_INITIAL_SIZE, type ProcessScan } from './collectors/processes.js';
 import { resolveTokenHandles } from './collectors/tokens.js';
+import { emptyTokenCacheStats, fileTimeOf, TokenCache, type TokenCacheStats } from './token-cache.js';
 import { collectWtsSessions } from './collectors/wts.js';
 import { GrowingBuffer } from './growing-buffer.js';
 import { IssueCounter } from './issues.js';
@@ -21,6 +22,11 @@ export interface WindowsSourceOptions extends Partial<WindowsSourceSettings> {
   readonly hostName?: string;
   /** The source's own child logger; each collector logs through a child of it. */
   readonly logger: Logger;
+  /** Answers kept across scans (default: a fresh cache per source; tests pass their own to inspect it). */
+  readonly tokenCache?: TokenCache;
+  readonly logonSessionCache?: LogonSessionCache;
+  /** Called after each token resolution with its cache counters (the Wine benchmark reads them). */
+  readonly onTokenCacheStats?: (stats: TokenCacheStats) => void;
 }
 
 /**
@@ -71,6 +77,8 @@ export function createWindowsSourceWithApi(api: Win32Api, options: WindowsSource
     handles: logger.child({ collector: 'handles' }),
   };
   const typeIndex = new TokenTypeIndex(api, log.handles);
+  const tokenCache = options.tokenCache ?? new TokenCache();
+  const logonSessionCache = options.logonSessionCache ?? new LogonSessionCache();
 
   const privilege = api.enablePrivilege('SeDebugPrivilege');
   const debugPrivilege = privilege.value === true;
@@ -94,22 +102,31 @@ export function createWindowsSourceWithApi(api: Win32Api, options: WindowsSource
     const issues = new IssueCounter();
     const [wts, lsa] = await Promise.all([
       runner.run('wts', deadline, () => collectWtsSessions(api, log.wts)),
-      runner.run('lsa', deadline, () => collectLogonSessions(api, issues, log.lsa)),
+      runner.run('lsa', deadline, () => collectLogonSessions(api, issues, log.lsa, logonSessionCache)),
     ]);
     if (wts.value && !wts.value.userNamesKnown) issues.add('wts', 'user_names_unavailable');
-    const [processes, handles]: [CollectorOutcome<ProcessScan>, CollectorOutcome<HandleScan>] = await Promise.all([
-      runner.run('processes', deadline, () => collectProcesses(api, processTable, issues)),
-      runner.run('handles', deadline, () => collectHandles(api, handleTable, typeIndex)),
-    ]);
+    // The handle table first, the processes after: a process listed then existed when the table was read,
+    // or was created after it (and is then not cached), so a cached answer never meets a pid's new owner.
+    const tableTakenAt = fileTimeOf(Date.now());
+    const handles: CollectorOutcome<HandleScan> = await runner.run('handles', deadline, () => collectHandles(api, handleTable, typeIndex));
+    const processes: CollectorOutcome<ProcessScan> = await runner.run('processes', deadline, () => collectProcesses(api, processTable, issues));
     const scan = handles.value;
-    const tokens = await runner.run('tokens', deadline, () => {
+    const tokens = await runner.run('tokens', deadline, async () => {
       if (!scan) throw new RdsLeakError('E_NATIVE_CALL', 'no handle table in this scan (the handles collector failed)');
-      return resolveTokenHandles(api, scan.tokens, processes.value?.raw ?? null, issues, {
-        concurrency,
-        chunkSize: CHUNK_SIZE,
-        debugPrivilege,
-        openProtectedProcesses: options.openProtectedProcesses ?? false,
-      });
+      const stats = emptyTokenCacheStats();
+      tokenCache.beginScan();
+      const resolved = await resolveTokenHandles(
+        api,
+        scan.tokens,
+        processes.value?.raw ?? null,
+        issues,
+        { concurrency, chunkSize: CHUNK_SIZE, debugPrivilege, openProtectedProcesses: options.openProtectedProcesses ?? false },
+        { cache: tokenCache, tableTakenAt, stats },
+      );
+      const dropped = tokenCache.endScan();
+      log.handles.debug({ ...stats, dropped, cached: tokenCache.size }, 'token cache');
+      options.onTokenCacheStats?.(stats);
+      return resolved;
     });
     if (scan) log.handles.debug({ tokenTypeIndex: scan.tokenTypeIndex, calibrated: scan.calibrated, handles: scan.totalHandles, tokenHandles: scan.tokens.length }, 'handle table scanned');
     return {
