@@ -5,6 +5,8 @@ import { analysisOptionsFrom } from '../analysis/flags.js';
 import { HostAnalyzer } from '../analysis/host-analyzer.js';
 import { CollectionService } from '../collection/collection-service.js';
 import { collectionSettingsFrom } from '../collection/flags.js';
+import { SessionIdHistory } from '../collection/session-id-history.js';
+import { analysisDocument } from '../report/analysis-document.js';
 import { UsageError } from '../errors.js';
 import type { FlagValues } from '../flags/flag-values.js';
 import { createExporterMetrics } from '../metrics/exporter-metrics.js';
@@ -77,6 +79,8 @@ export async function startServer(flags: FlagValues, logger: Logger, options: St
     (options.notices ?? process.stderr).write(`${source.notice}\n`);
     logger.warn({ source: source.description }, 'serving a SIMULATED RDS host, not real data');
   }
+  const startedAt = Date.now();
+  const history = new SessionIdHistory();
   const metrics = createExporterMetrics(source.description, () => source.ownHandleCount?.() ?? null);
   const service = new CollectionService(
     source,
@@ -84,16 +88,30 @@ export async function startServer(flags: FlagValues, logger: Logger, options: St
     {
       minIntervalMs: collection.minIntervalMs,
       // A failed collection is no fresh data: staleness alerts must see the timestamp stop.
-      onCollected: (result) => metrics.recordCollection(result.durationSeconds, result.error === null ? result.startedAt + result.durationSeconds * 1000 : null),
+      onCollected: (result) => {
+        metrics.recordCollection(result.durationSeconds, result.error === null ? result.startedAt + result.durationSeconds * 1000 : null);
+        history.record(result.analysis);
+      },
     },
     logger.child({ component: 'collection' }),
   );
+  const metricsOptions = metricsOptionsFrom(flags);
+  const facts = {
+    version: VERSION,
+    source: source.description,
+    simulated: source.notice !== null,
+    telemetryPath: settings.telemetryPath,
+    userNamesIncluded: metricsOptions.includeUserNames,
+    startedAt,
+  };
   handler = createApp(
     service,
     metrics,
     {
       telemetryPath: settings.telemetryPath,
-      metrics: metricsOptionsFrom(flags),
+      metrics: metricsOptions,
+      // The latest collection, whoever asked for it; the first visitor before any scrape starts one.
+      analysisDocument: async () => analysisDocument(service.lastResult ?? (await service.collect(Date.now() + collection.timeoutMs)), facts, history.list()),
       collectionTimeoutMs: collection.timeoutMs,
       timeoutMarginMs: settings.timeoutMarginMs,
       sourceDescription: source.description,
