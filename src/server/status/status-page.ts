@@ -31,6 +31,7 @@ export function statusPage(options: StatusPageOptions): string {
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>rds-leak-exporter status</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${STATUS_STYLE_PATH}">
 <script src="${STATUS_SCRIPT_PATH}" defer></script>
 </head>

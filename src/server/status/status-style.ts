@@ -36,7 +36,7 @@ code, .mono { font-family: ui-monospace, Consolas, monospace; font-size: 0.95em;
 figure { margin: 0; }
 figcaption { color: var(--muted); font-size: 0.9rem; margin-top: 0.3em; }
 svg { width: 100%; height: auto; display: block; }
-svg text { font-size: 12px; fill: var(--ink); }
+svg text { font-size: 15px; fill: var(--ink); }
 .legend { display: flex; flex-wrap: wrap; gap: 0.3em 1.2em; margin: 0.3em 0 0; padding: 0; list-style: none; font-size: 0.9rem; }
 .swatch { display: inline-block; width: 2em; height: 0; border-top: 3px solid; vertical-align: middle; margin-right: 0.4em; }
 .swatch.highest { border-color: #0b4f8a; }
