@@ -64,21 +64,20 @@ describe('status page in chromium', () => {
 
   it('shows the same numbers as /metrics of the same collection, with its table and charts', async () => {
     const { page, errors } = await openStatusPage(browser, `${agent.url}/`, { width: 1366, height: 768 });
-    const shown = await page.evaluate(() => {
-      const read = (id: string) => document.getElementById(id)?.textContent ?? '';
-      return {
-        highest: read('highest-session-id'),
-        present: read('sessions-present'),
-        zombies: read('zombie-count'),
-        leaked: read('leaked-handles'),
-        zombieRows: document.querySelectorAll('#zombies tbody tr').length,
-        logonIds: [...document.querySelectorAll('#zombies tbody th')].map((th) => th.textContent ?? ''),
-        headers: [...document.querySelectorAll('#zombies thead th')].map((th) => th.textContent ?? ''),
-        bars: [...document.querySelectorAll('#leaks-svg g.bar')].map((g) => [g.getAttribute('data-process'), Number(g.getAttribute('data-leaked'))] as const),
-        historyLines: document.querySelectorAll('#history-svg polyline').length,
-        banner: document.querySelector('.banner')?.textContent ?? '',
-      };
-    });
+    const read = async (selector: string) => (await page.locator(selector).textContent()) ?? '';
+    const bars = page.locator('#leaks-svg g.bar');
+    const shown = {
+      highest: await read('#highest-session-id'),
+      present: await read('#sessions-present'),
+      zombies: await read('#zombie-count'),
+      leaked: await read('#leaked-handles'),
+      zombieRows: await page.locator('#zombies tbody tr').count(),
+      logonIds: await page.locator('#zombies tbody th').allTextContents(),
+      headers: await page.locator('#zombies thead th').allTextContents(),
+      bars: await Promise.all((await bars.all()).map(async (g) => [await g.getAttribute('data-process'), Number(await g.getAttribute('data-leaked'))] as const)),
+      historyLines: await page.locator('#history-svg polyline').count(),
+      banner: await read('.banner'),
+    };
     const metrics = new Exposition(await agent.metrics());
 
     expect(Number(shown.highest)).toBe(metrics.value('rdsleak_session_id_highest'));
@@ -103,14 +102,11 @@ describe('status page in chromium', () => {
 
   it('fits a phone and passes axe-core with no serious or critical violation', async () => {
     const { page, errors } = await openStatusPage(browser, `${agent.url}/`, { width: 390, height: 844 });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
     expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: join(ARTIFACTS, 'status-page-390x844.png'), fullPage: true });
     await page.addScriptTag({ content: AXE_SOURCE });
-    const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run(context: Document): Promise<{ violations: AxeViolation[] }> } }).axe;
-      return (await axe.run(document)).violations;
-    });
+    const violations = await page.evaluate<AxeViolation[]>('axe.run(document).then((result) => result.violations)');
     const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`);
     expect(serious).toEqual([]);
     expect(errors).toEqual([]);
@@ -119,13 +115,10 @@ describe('status page in chromium', () => {
 
   it('refreshes from the API without reloading the page', async () => {
     const { page } = await openStatusPage(browser, `${agent.url}/`, { width: 1366, height: 768 });
-    await page.evaluate(() => {
-      (window as unknown as { marker: number }).marker = 1;
-      document.body.removeAttribute('data-loaded');
-    });
+    await page.evaluate("window.marker = 1; document.body.removeAttribute('data-loaded')");
     // The page asks again after data-refresh-seconds; the marker survives only if it did not reload.
     await page.waitForSelector('body[data-loaded]', { timeout: 20_000 });
-    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
+    expect(await page.evaluate('window.marker')).toBe(1);
     await page.close();
   });
 });
