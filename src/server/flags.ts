@@ -21,14 +21,14 @@ export const LISTEN_ADDRESS = textFlag({
   help: 'Address to listen on.',
   default: ':10189',
   placeholder: '<[host]:port>',
-  commands: ['serve'],
+  commands: ['serve', 'report'],
   check: (v) => (parseListenAddress(v) ? null : `expected [host]:port such as :10189 or 127.0.0.1:10189, got "${v}"`),
 });
 
 export const WEB_CONFIG_FILE = fileFlag({
   name: 'web.config.file',
-  help: 'Prometheus exporter-toolkit web configuration (TLS, basic auth, headers); re-read when it changes and on SIGHUP.',
-  commands: ['serve'],
+  help: 'Prometheus exporter-toolkit web configuration (TLS, basic auth, headers); re-read when it changes and on SIGHUP. report uses its TLS to reach the local agent.',
+  commands: ['serve', 'report'],
 });
 
 /** Endpoints of the exporter itself, which the metrics path must not hide. */
