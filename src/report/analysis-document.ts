@@ -125,7 +125,8 @@ const reportSchema = z.object({
   tokens: tokensSchema.nullable(),
   collectors: z.array(collectorStatusSchema),
 });
-const documentSchema = z.object({ agent: agentSchema }).and(z.union([reportSchema, z.object({ collectedAt: z.undefined() })]));
+/** Without `collectedAt` the agent has no analysis (its latest collection failed): only its facts. */
+const documentSchema = z.object({ agent: agentSchema, collectedAt: z.unknown().optional() });
 
 export type AgentSummary = z.infer<typeof agentSchema>;
 
@@ -139,7 +140,7 @@ export interface ParsedAnalysisDocument {
 export function parseAnalysisDocument(json: unknown): ParsedAnalysisDocument {
   const doc = documentSchema.parse(json);
   if (doc.collectedAt === undefined) return { agent: doc.agent, analysis: null };
-  return { agent: doc.agent, analysis: hostAnalysisFrom(doc) };
+  return { agent: doc.agent, analysis: hostAnalysisFrom(reportSchema.parse(json)) };
 }
 
 /** Back to the shape the renderers take; what the document does not carry stays empty. */
