@@ -105,14 +105,18 @@ export async function getFromAgent(target: AgentTarget, path: string, answerTime
       options.createConnection = () => socket;
     }
     return await new Promise<AgentResponse>((resolve, reject) => {
-      const send = url.protocol === 'https:' && target.pinnedCertificate === null ? httpsRequest : httpRequest;
-      const req = send(url, options, (res: IncomingMessage) => {
+      const onResponse = (res: IncomingMessage) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (body += chunk));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
         res.on('error', reject);
-      });
+      };
+      // Over the pinned TLS socket the request itself is plain HTTP: given as options, not as an https URL.
+      const req =
+        options.createConnection !== undefined
+          ? httpRequest({ ...options, host: url.hostname, port: url.port, path: `${url.pathname}${url.search}` }, onResponse)
+          : (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, options, onResponse);
       const connectTimer = setTimeout(() => req.destroy(new NoAgent('no connection within 2 s')), AGENT_CONNECT_TIMEOUT_MS);
       req.once('socket', (socket) => {
         if (!socket.connecting) clearTimeout(connectTimer);

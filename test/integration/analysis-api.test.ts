@@ -2,13 +2,16 @@
  * /api/v1/analysis of a running agent (privacy both ways, history, behind the web config) and `report`
  * asking that agent first, falling back to collecting itself when none answers.
  */
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../src/cli/command-line.js';
+import { agentTargetFrom } from '../../src/cli/agent-client.js';
 import { reportCommand } from '../../src/cli/report-command.js';
+import { startServer, type RunningServer } from '../../src/cli/serve-command.js';
 import { AgentProcess, freePort, runCli } from '../fixtures/agent-process.js';
 import { silentLogger } from '../fixtures/fake-sources.js';
 import { tempDir } from '../fixtures/temp-dir.js';
@@ -185,5 +188,50 @@ describe('report asks the running agent first', () => {
     const r = await reportInProcess(['--simulate.profile=healthy', '--simulate.advance=1h', '--zombie.grace-period=0s']);
     expect(r.stderr).not.toContain('agent');
     expect(r.stdout).toContain('(source simulate:healthy)');
+  });
+});
+
+describe('report and an agent over TLS', () => {
+  let agent: RunningServer;
+  let agentConfig: string;
+  let otherConfig: string;
+  beforeAll(async () => {
+    const dir = tempDir('api-tls');
+    const certificate = (name: string) => {
+      // No name of 127.0.0.1 in it: the local agent is trusted by its certificate, not by names.
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${name}.example`, '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.pem`)], { stdio: 'ignore' });
+      const config = join(dir, `${name}.yml`);
+      writeFileSync(config, `tls_server_config:\n  cert_file: ${name}.pem\n  key_file: ${name}.key\n`);
+      return config;
+    };
+    agentConfig = certificate('agent');
+    otherConfig = certificate('other');
+    const port = await freePort();
+    const { flags } = parseCommandLine(['serve', ...LEAKY, `--web.listen-address=127.0.0.1:${port}`, `--web.config.file=${agentConfig}`]);
+    agent = await startServer(flags, silentLogger, { notices: new PassThrough() });
+  });
+  afterAll(async () => {
+    await agent?.close();
+  });
+
+  it('trusts exactly the certificate of the agent\'s web config', async () => {
+    expect(agent.url).toMatch(/^https:/);
+    const r = await reportInProcess([`--agent.url=${agent.url}`, `--web.config.file=${agentConfig}`]);
+    expect(r.stderr).toContain(`answer of the running agent at ${agent.url}`);
+    expect(r.code).toBe(1);
+    await expect(reportInProcess([`--agent.url=${agent.url}`, `--web.config.file=${otherConfig}`])).rejects.toThrow(/shows a certificate other than cert_file/);
+  });
+
+  it('by default asks the local agent on --web.listen-address, over the web config\'s TLS, only for the host\'s own source', () => {
+    const target = (args: string[], live: boolean) => agentTargetFrom(parseCommandLine(['report', ...args]).flags, live, {});
+    expect(target([], false)).toBeNull();
+    expect(target([], true)?.url.href).toBe('http://127.0.0.1:10189/');
+    expect(target(['--web.listen-address=[::]:9000'], true)?.url.href).toBe('http://[::1]:9000/');
+    const tls = target(['--web.listen-address=:9000', `--web.config.file=${agentConfig}`], true);
+    expect(tls?.url.href).toBe('https://127.0.0.1:9000/');
+    expect(tls?.pinnedCertificate).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    // Another host over https is checked the ordinary way (system CAs, NODE_EXTRA_CA_CERTS), not pinned.
+    expect(target(['--agent.url=https://rds01.example:10189', `--web.config.file=${agentConfig}`], false)?.pinnedCertificate).toBeNull();
+    expect(() => target(['--agent.basic-auth-user=admin'], true)).toThrow(/RDSLEAK_AGENT_PASSWORD/);
   });
 });
