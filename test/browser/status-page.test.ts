@@ -113,6 +113,37 @@ describe('status page in chromium', () => {
     await page.close();
   });
 
+  it('shows the services of a holder when the data has them', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    // The same answer with services on the first holder, as a source that knows them gives it.
+    await page.route('**/api/v1/analysis', async (route) => {
+      const response = await route.fetch();
+      const doc = (await response.json()) as { zombies: { holders: { services?: string[] }[] }[] };
+      doc.zombies[0]!.holders[0]!.services = ['Schedule', 'ProfSvc'];
+      await route.fulfill({ response, json: doc });
+    });
+    await page.goto(`${agent.url}/`);
+    await page.waitForSelector('body[data-loaded]', { timeout: 15_000 });
+    expect(await page.locator('#zombies tbody tr').first().locator('li').first().textContent()).toMatch(/^\S+ \d+ \(Schedule, ProfSvc\): \d+$/);
+    await page.close();
+  });
+
+  it('names users only when the agent runs with --metrics.include-user-names', async () => {
+    const named = await AgentProcess.start([...LEAKY_HOST, '--metrics.include-user-names']);
+    try {
+      const { page, errors } = await openStatusPage(browser, `${named.url}/`, { width: 1366, height: 768 });
+      expect(await page.locator('#zombies thead th').allTextContents()).toContain('User');
+      const users = await page.locator('#zombies tbody td:nth-child(5)').allTextContents();
+      expect(users.length).toBeGreaterThan(0);
+      for (const user of users) expect(user).toMatch(/^[^\\]+\\[^\\]+$/);
+      expect(await page.locator('#user-names').textContent()).toMatch(/^yes/);
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await named.stop();
+    }
+  });
+
   it('refreshes from the API without reloading the page', async () => {
     const { page } = await openStatusPage(browser, `${agent.url}/`, { width: 1366, height: 768 });
     await page.evaluate("window.marker = 1; document.body.removeAttribute('data-loaded')");

@@ -39,7 +39,8 @@ export function statusPage(options: StatusPageOptions): string {
 <header>
 <h1>rds-leak-exporter ${escapeHtml(VERSION)} on <span id="host">this host</span></h1>
 ${banner}
-<p class="status-line" id="status-line" role="status" aria-live="polite">Loading the agent's latest collection&#8230;</p>
+<p class="status-line" id="status-line">Loading the agent's latest collection&#8230;</p>
+<p class="status-line error" id="status-alert" role="alert"></p>
 <nav aria-label="Endpoints"><ul>
 <li><a href="${escapeHtml(options.telemetryPath)}">Metrics</a></li>
 <li><a href="/health">Health</a></li>

@@ -189,10 +189,16 @@ export const STATUS_SCRIPT = String.raw`'use strict';
     renderHistory(doc);
   }
 
+  // The routine "updated" line is not a live region (a screen reader would hear it every few seconds);
+  // a failure goes to the alert once, and is cleared when an update works again.
   function status(message, isError) {
-    var line = byId('status-line');
-    line.textContent = message;
-    line.className = isError ? 'status-line error' : 'status-line';
+    var alert = byId('status-alert');
+    if (isError) {
+      if (alert.textContent !== message) alert.textContent = message;
+    } else {
+      alert.textContent = '';
+      byId('status-line').textContent = message;
+    }
   }
 
   function refresh() {
@@ -206,7 +212,7 @@ export const STATUS_SCRIPT = String.raw`'use strict';
         body.setAttribute('data-loaded', doc.agent.lastCollection ? doc.agent.lastCollection.startedAt : 'none');
         status('Updated ' + new Date().toLocaleTimeString() + '; next in ' + refreshMs / 1000 + ' s.', false);
       })
-      .catch(function (error) { status('Could not update: ' + error.message + '; trying again in ' + refreshMs / 1000 + ' s.', true); })
+      .catch(function (error) { status('Could not update: ' + error.message + '; trying again every ' + refreshMs / 1000 + ' s.', true); })
       .then(function () { setTimeout(refresh, refreshMs); });
   }
   refresh();

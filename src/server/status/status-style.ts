@@ -16,6 +16,7 @@ nav ul { list-style: none; padding: 0; margin: 0.3em 0; display: flex; flex-wrap
 .banner { background: var(--warn-bg); border: 2px solid var(--warn-line); padding: 0.5em 0.8em; margin: 0.5em 0; }
 .status-line { color: var(--muted); margin: 0.2em 0 0.6em; }
 .status-line.error { color: var(--bad); font-weight: 600; }
+.status-line.error:empty { display: none; }
 main { display: grid; grid-template-columns: 1fr; gap: 12px; }
 @media (min-width: 1000px) { main { grid-template-columns: 1fr 1fr; } .wide { grid-column: 1 / -1; } }
 section { border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; min-width: 0; }
