@@ -18,7 +18,7 @@ export function parseListenAddress(text: string): ListenAddress | null {
 
 export const LISTEN_ADDRESS = textFlag({
   name: 'web.listen-address',
-  help: 'Address to listen on.',
+  help: 'Address to listen on (report looks for the local agent there).',
   default: ':10189',
   placeholder: '<[host]:port>',
   commands: ['serve', 'report'],
