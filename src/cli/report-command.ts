@@ -14,7 +14,7 @@ import type { Io } from './io.js';
 import { buildAnalysisRegistry } from '../metrics/analysis-metrics.js';
 import { metricsOptionsFrom } from '../metrics/flags.js';
 import { RdsLeakError, errorMessage } from '../errors.js';
-import { parseAnalysisDocument } from '../report/analysis-document.js';
+import { parseAnalysisDocument, type ParsedAnalysisDocument } from '../report/analysis-document.js';
 import { ANALYSIS_API_PATH } from '../server/status/status-page.js';
 import { agentTargetFrom, getFromAgent, type AgentTarget } from './agent-client.js';
 
@@ -64,7 +64,7 @@ async function reportFromAgent(target: AgentTarget, flags: FlagValues, io: Io, t
     throw unusable(target, `refused the request (${answer.status}): give --agent.basic-auth-user and the password in RDSLEAK_AGENT_PASSWORD`);
   }
   if (answer.status !== 200) throw unusable(target, `answered ${answer.status}: ${answer.body.split('\n')[0] ?? ''}`);
-  let parsed: ReturnType<typeof parseAnalysisDocument>;
+  let parsed: ParsedAnalysisDocument;
   let json: unknown;
   try {
     json = JSON.parse(answer.body);

@@ -96,6 +96,7 @@ describe('status page in chromium', () => {
     expect(shown.historyLines).toBe(2);
     expect(shown.banner).toContain('Simulated farm');
     expect(errors).toEqual([]);
+    expect(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')).toBeLessThanOrEqual(0);
     await page.screenshot({ path: join(ARTIFACTS, 'status-page-1366x768.png') });
     await page.close();
   });
