@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the full test suite needs: a real Prometheus (with promtool), a real
 # Alertmanager (with amtool), Wine (for the Windows native layer) and mingw-w64 (builds the replacement
-# DLLs of test/wine/fakes that serve scripted RDS hosts) and Chromium (test/browser drives it with
-# playwright-core: never a downloaded browser). Skips what is already there.
+# DLLs of test/wine/fakes that serve scripted RDS hosts). Skips what is already there.
 set -euo pipefail
 
 missing=()
@@ -10,10 +9,9 @@ command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || 
 command -v amtool >/dev/null 2>&1 && command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
 [ -x /usr/lib/wine/wine64 ] || command -v wine64 >/dev/null 2>&1 || missing+=(wine64)
 command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || missing+=(gcc-mingw-w64-x86-64)
-[ -x /usr/bin/chromium ] || missing+=(chromium)
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-test-deps: prometheus, alertmanager, wine64, gcc-mingw-w64-x86-64 and chromium already installed"
+  echo "install-test-deps: prometheus, alertmanager, wine64 and gcc-mingw-w64-x86-64 already installed"
   exit 0
 fi
 
