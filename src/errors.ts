@@ -85,6 +85,11 @@ export const ERROR_CATALOG = {
     meaning: 'Memory returned by a Windows API call does not have the expected layout (out of range, impossible value).',
     action: 'The collector is marked failed. Report it with `rds-leak-exporter snapshot` output and the Windows build number.',
   },
+  E_AGENT_ANSWER: {
+    exitCode: 2,
+    meaning: '`report`: the running agent answered but its answer cannot be used (credentials refused, a certificate other than the one in `--web.config.file`, an error status, or not the analysis JSON).',
+    action: 'With basic auth give `--agent.basic-auth-user` and the password in RDSLEAK_AGENT_PASSWORD; check the agent\'s log; `--agent.url` names another agent.',
+  },
 } as const satisfies Record<string, { exitCode: 1 | 2; meaning: string; action: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

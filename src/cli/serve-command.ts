@@ -11,6 +11,8 @@ import { CollectionService } from '../collection/collection-service.js';
 import { collectionSettingsFrom, stateFilePath } from '../collection/flags.js';
 import { CandidateStateFile } from '../collection/state-file.js';
 import { hostname } from 'node:os';
+import { SessionIdHistory } from '../collection/session-id-history.js';
+import { analysisDocument } from '../report/analysis-document.js';
 import type { FlagValues } from '../flags/flag-values.js';
 import { createExporterMetrics } from '../metrics/exporter-metrics.js';
 import { metricsOptionsFrom } from '../metrics/flags.js';
@@ -106,6 +108,8 @@ export async function startServer(flags: FlagValues, logger: Logger, options: St
     (options.notices ?? process.stderr).write(`${source.notice}\n`);
     logger.warn({ source: source.description }, 'serving a SIMULATED RDS host, not real data');
   }
+  const startedAt = Date.now();
+  const history = new SessionIdHistory();
   const metrics = createExporterMetrics(source.description, () => source.ownHandleCount?.() ?? null);
   // Only a host observed in real time has a history worth keeping: a simulation starts afresh each run.
   const statePath = source.clock.kind === 'live' && source.clock.scale === 1 ? stateFilePath(flags, flags.get(CONFIG_FILE)) : null;
@@ -120,11 +124,20 @@ export async function startServer(flags: FlagValues, logger: Logger, options: St
         // A failed collection is no fresh data: staleness alerts must see the timestamp stop.
         metrics.recordCollection(result.durationSeconds, result.error === null ? result.startedAt + result.durationSeconds * 1000 : null);
         if (result.analysis) state?.save(analyzer.memory, Date.now());
+        history.record(result.analysis);
       },
     },
     logger.child({ component: 'collection' }),
   );
   const metricsOptions = metricsOptionsFrom(flags);
+  const facts = {
+    version: VERSION,
+    source: source.description,
+    simulated: source.notice !== null,
+    telemetryPath: settings.telemetryPath,
+    userNamesIncluded: metricsOptions.includeUserNames,
+    startedAt,
+  };
   let textfile: TextfileExport | null = null;
   if (textfileDirectory !== null) {
     textfile = new TextfileExport(
@@ -154,6 +167,8 @@ export async function startServer(flags: FlagValues, logger: Logger, options: St
     {
       telemetryPath: settings.telemetryPath,
       metrics: metricsOptions,
+      // The latest collection, whoever asked for it; the first visitor before any scrape starts one.
+      analysisDocument: async () => analysisDocument(service.lastResult ?? (await service.collect(Date.now() + collection.timeoutMs)), facts, history.list()),
       collectionTimeoutMs: collection.timeoutMs,
       timeoutMarginMs: settings.timeoutMarginMs,
       sourceDescription: source.description,

@@ -10,7 +10,7 @@ export const TEXTFILE_INTERVAL = durationFlag({
   name: 'textfile.interval',
   help: 'How often --textfile.directory collects and rewrites rds_leak.prom.',
   default: 30_000,
-  minMs: 1000,
+  minMs: 1,
   maxMs: 3_600_000,
   commands: ['serve'],
 });

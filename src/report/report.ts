@@ -28,8 +28,10 @@ function pad(text: string | number, width: number): string {
 
 function zombieBlock(z: Zombie, evidence: ZombieEvidence, handlesKnown: boolean): string[] {
   const l = z.logon;
+  // An agent without --metrics.include-user-names answers without names: the account kind stays.
+  const account = l.user === '' ? z.accountKind : `${l.domain}\\${l.user} (${z.accountKind})`;
   const lines = [
-    `${evidence === 'single_capture' ? 'Orphaned logon session (not yet confirmed)' : 'Zombie logon session'} ${l.logonId}  session ${l.sessionId}  ${l.logonType}  ${l.domain}\\${l.user} (${z.accountKind})`,
+    `${evidence === 'single_capture' ? 'Orphaned logon session (not yet confirmed)' : 'Zombie logon session'} ${l.logonId}  session ${l.sessionId}  ${l.logonType}  ${account}`,
     `  ${z.ageSeconds > 0 ? `orphaned for ${z.ageIsLowerBound ? 'at least ' : ''}${age(z.ageSeconds)}` : 'orphaned'} (${z.reason.replace('_', ' ')}), logon time ${l.logonTime ?? 'unknown'}, ${l.authPackage}`,
   ];
   if (!handlesKnown) {

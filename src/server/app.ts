@@ -9,7 +9,7 @@ import { VERSION } from '../version.js';
 import { MAX_COLLECTION_TIMEOUT_MS } from '../collection/flags.js';
 import { basicAuth } from './basic-auth.js';
 import type { PasswordVerifier } from './password-verifier.js';
-import { landingPage } from './landing-page.js';
+import { STATUS_PATHS, statusRoutes } from './status/status-routes.js';
 import { clientCertificateCheck, PLAIN_HTTP, type WebConfig } from './web-config.js';
 
 export interface AppOptions {
@@ -28,6 +28,8 @@ export interface AppOptions {
   readonly web?: WebConfig | (() => WebConfig);
   /** Where bcrypt runs (default: the process's worker pool). */
   readonly passwordVerifier?: Pick<PasswordVerifier, 'verify'>;
+  /** The /api/v1/analysis document (docs/api.md); the status page at `/` reads it. */
+  readonly analysisDocument?: () => Promise<unknown>;
 }
 
 /** Methods every endpoint answers; anything else gets 405 with this list in Allow. */
@@ -72,7 +74,7 @@ export function createApp(service: CollectionService, exporterMetrics: ExporterM
   app.disable('x-powered-by');
   const configured = options.web;
   const currentWeb = typeof configured === 'function' ? configured : () => configured ?? PLAIN_HTTP;
-  const knownPaths = new Set([options.telemetryPath, '/health', '/version', '/']);
+  const knownPaths = new Set<string>([options.telemetryPath, '/health', '/version', ...STATUS_PATHS]);
   let guard = webGuard(currentWeb(), options.passwordVerifier);
 
   app.use((req, res, next) => {
@@ -117,9 +119,7 @@ export function createApp(service: CollectionService, exporterMetrics: ExporterM
     res.json({ version: VERSION, source: options.sourceDescription, nodejs: process.version, platform: process.platform, arch: process.arch });
   });
 
-  app.get('/', (_req, res) => {
-    res.type('html').send(landingPage(options.telemetryPath, options.sourceDescription, options.simulated));
-  });
+  app.use(statusRoutes(options, logger));
 
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('not found\n');

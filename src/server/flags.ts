@@ -18,17 +18,17 @@ export function parseListenAddress(text: string): ListenAddress | null {
 
 export const LISTEN_ADDRESS = textFlag({
   name: 'web.listen-address',
-  help: 'Address to listen on; empty (--web.listen-address=) turns HTTP off, for --textfile.directory alone.',
+  help: 'Address to listen on; empty (--web.listen-address=) turns HTTP off, for --textfile.directory alone. report looks for the local agent there.',
   default: ':10189',
   placeholder: '<[host]:port>',
-  commands: ['serve'],
+  commands: ['serve', 'report'],
   check: (v) => (v === '' || parseListenAddress(v) ? null : `expected [host]:port such as :10189 or 127.0.0.1:10189, got "${v}"`),
 });
 
 export const WEB_CONFIG_FILE = fileFlag({
   name: 'web.config.file',
-  help: 'Prometheus exporter-toolkit web configuration (TLS, basic auth, headers); re-read when it changes and on SIGHUP.',
-  commands: ['serve'],
+  help: 'Prometheus exporter-toolkit web configuration (TLS, basic auth, headers); re-read when it changes and on SIGHUP. report uses its TLS to reach the local agent.',
+  commands: ['serve', 'report'],
 });
 
 /** Endpoints of the exporter itself, which the metrics path must not hide. */
