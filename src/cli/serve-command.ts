@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { analysisOptionsFrom } from '../analysis/flags.js';
 import { HostAnalyzer } from '../analysis/host-analyzer.js';
+import { BackgroundCollection } from '../collection/background-collection.js';
 import { CollectionService } from '../collection/collection-service.js';
 import { collectionSettingsFrom } from '../collection/flags.js';
 import { UsageError } from '../errors.js';
@@ -23,6 +24,8 @@ import { VERSION } from '../version.js';
 export interface RunningServer {
   readonly url: string;
   readonly source: SnapshotSource;
+  /** The collection loop (background mode); null in scrape mode. */
+  readonly background: BackgroundCollection | null;
   /** Re-reads the web config (SIGHUP); a bad file keeps the previous one in force. */
   reloadWebConfig(trigger: string): ReloadOutcome;
   close(): Promise<void>;
@@ -42,6 +45,8 @@ export interface StartServerOptions {
   readonly notices?: NodeJS.WritableStream;
   /** Replaces the HTTP limits (tests). */
   readonly limits?: HttpLimits;
+  /** Wraps the source the flags create (tests and benchmarks: a slow or failing host). */
+  readonly wrapSource?: (source: SnapshotSource) => SnapshotSource;
 }
 
 /** Starts the exporter; resolves once it listens and serves. */
@@ -68,6 +73,7 @@ export async function startServer(flags: FlagValues, logger: Logger, options: St
   let source: SnapshotSource;
   try {
     source = await createSource(sourceConfigFrom(flags), logger);
+    if (options.wrapSource) source = options.wrapSource(source);
   } catch (error) {
     liveWeb.close();
     await closeHttpServer(http);
@@ -82,23 +88,36 @@ export async function startServer(flags: FlagValues, logger: Logger, options: St
     source,
     new HostAnalyzer(analysisOptionsFrom(flags)),
     {
-      minIntervalMs: collection.minIntervalMs,
+      // Background collections follow their own interval; the minimum interval is for scrape mode.
+      minIntervalMs: collection.mode === 'scrape' ? collection.minIntervalMs : 0,
       // A failed collection is no fresh data: staleness alerts must see the timestamp stop.
       onCollected: (result) => metrics.recordCollection(result.durationSeconds, result.error === null ? result.startedAt + result.durationSeconds * 1000 : null),
     },
     logger.child({ component: 'collection' }),
   );
+  const metricsOptions = metricsOptionsFrom(flags);
+  const background =
+    collection.mode === 'background'
+      ? new BackgroundCollection(
+          service,
+          metrics,
+          { intervalMs: collection.intervalMs, timeoutMs: collection.timeoutMs, metrics: metricsOptions },
+          logger.child({ component: 'collection' }),
+        )
+      : null;
+  background?.start();
   handler = createApp(
     service,
     metrics,
     {
       telemetryPath: settings.telemetryPath,
-      metrics: metricsOptionsFrom(flags),
+      metrics: metricsOptions,
       collectionTimeoutMs: collection.timeoutMs,
       timeoutMarginMs: settings.timeoutMarginMs,
       sourceDescription: source.description,
       simulated: source.notice !== null,
       web: () => liveWeb.current,
+      ...(background ? { exposition: background } : {}),
     },
     logger.child({ component: 'http' }),
   );
@@ -110,6 +129,8 @@ export async function startServer(flags: FlagValues, logger: Logger, options: St
       source: source.description,
       address: `${shownHost}:${address.port}`,
       telemetry_path: settings.telemetryPath,
+      collection_mode: collection.mode,
+      ...(background ? { collection_interval_ms: collection.intervalMs } : {}),
       tls: web.tls !== null,
       basic_auth: web.basicAuthUsers.size > 0,
       ...(web.basicAuthUsers.size > 0 ? { bcrypt_worker_threads: sharedPasswordVerifier().offMainThread } : {}),
@@ -120,10 +141,13 @@ export async function startServer(flags: FlagValues, logger: Logger, options: St
   return {
     url,
     source,
+    background,
     reloadWebConfig: (trigger) => liveWeb.reload(trigger),
     async close() {
       liveWeb.close();
+      await background?.stop();
       await closeHttpServer(http);
+      metrics.close();
       await source.close();
     },
   };

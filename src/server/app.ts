@@ -1,9 +1,9 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { Registry } from 'prom-client';
 import type { CollectionService } from '../collection/collection-service.js';
+import { ScrapeTimeExposition } from '../collection/scrape-time-exposition.js';
 import { errorMessage } from '../errors.js';
-import { buildAnalysisRegistry } from '../metrics/analysis-metrics.js';
+import type { MetricsExposition } from '../metrics/exposition.js';
 import type { AnalysisMetricsOptions } from '../metrics/flags.js';
 import type { ExporterMetrics } from '../metrics/exporter-metrics.js';
 import { VERSION } from '../version.js';
@@ -29,6 +29,8 @@ export interface AppOptions {
   readonly web?: WebConfig | (() => WebConfig);
   /** Where bcrypt runs (default: the process's worker pool). */
   readonly passwordVerifier?: Pick<PasswordVerifier, 'verify'>;
+  /** What /metrics answers (background collection); default: collect through `service` at each scrape. */
+  readonly exposition?: MetricsExposition;
 }
 
 /** Methods every endpoint answers; anything else gets 405 with this list in Allow. */
@@ -90,17 +92,15 @@ export function createApp(service: CollectionService, exporterMetrics: ExporterM
     runChain(guard.handlers, req, res, next);
   });
 
+  const exposition = options.exposition ?? new ScrapeTimeExposition(service, exporterMetrics, options.metrics);
   // Exact match: the path is the user's text, never an express route pattern.
   app.use(async (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
     if (req.path !== options.telemetryPath) return next();
     try {
       const deadline = scrapeDeadline(req.get('X-Prometheus-Scrape-Timeout-Seconds'), Date.now(), options);
-      const result = await service.collect(deadline);
-      const perScrape = buildAnalysisRegistry(result.analysis, options.metrics, result.timedOut);
-      const merged = Registry.merge([exporterMetrics.registry, perScrape]);
-      const body = await merged.metrics();
-      res.set('Content-Type', merged.contentType).send(body);
+      const { text, contentType } = await exposition.render(deadline);
+      res.set('Content-Type', contentType).send(text);
     } catch (error) {
       logger.error({ err: error }, 'rendering metrics failed');
       res.status(500).type('text/plain').send(`error: ${errorMessage(error)}\n`);
