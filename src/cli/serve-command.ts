@@ -6,6 +6,7 @@ import { HostAnalyzer } from '../analysis/host-analyzer.js';
 import { BackgroundCollection } from '../collection/background-collection.js';
 import { CollectionService } from '../collection/collection-service.js';
 import { collectionSettingsFrom } from '../collection/flags.js';
+import { recordCollectionsIn } from '../collection/record-collection.js';
 import { UsageError } from '../errors.js';
 import type { FlagValues } from '../flags/flag-values.js';
 import { createExporterMetrics } from '../metrics/exporter-metrics.js';
@@ -90,8 +91,7 @@ export async function startServer(flags: FlagValues, logger: Logger, options: St
     {
       // Background collections follow their own interval; the minimum interval is for scrape mode.
       minIntervalMs: collection.mode === 'scrape' ? collection.minIntervalMs : 0,
-      // A failed collection is no fresh data: staleness alerts must see the timestamp stop.
-      onCollected: (result) => metrics.recordCollection(result.durationSeconds, result.error === null ? result.startedAt + result.durationSeconds * 1000 : null),
+      onCollected: recordCollectionsIn(metrics),
     },
     logger.child({ component: 'collection' }),
   );

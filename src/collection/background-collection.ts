@@ -15,6 +15,8 @@ export interface BackgroundCollectionOptions {
   /** Deadline of each collection, from its start. */
   readonly timeoutMs: number;
   readonly metrics: AnalysisMetricsOptions;
+  /** How long stop() waits for a collection in flight (default STOP_WAIT_MS). */
+  readonly stopWaitMs?: number;
 }
 
 /**
@@ -70,14 +72,14 @@ export class BackgroundCollection implements MetricsExposition {
     this.schedule(0);
   }
 
-  /** Stops the loop: no collection starts after this; one in flight is awaited for STOP_WAIT_MS at most. */
+  /** Stops the loop: no collection starts after this; one in flight is awaited, for `stopWaitMs` at most. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     if (this.running === null) return;
     let timer: NodeJS.Timeout | undefined;
-    const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS)));
+    const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.stopWaitMs ?? STOP_WAIT_MS)));
     try {
       await Promise.race([this.running, waited]);
     } finally {
