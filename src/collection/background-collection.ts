@@ -6,6 +6,13 @@ import { concatExpositions, renderRegistry, type MetricsExposition, type Rendere
 import type { AnalysisMetricsOptions } from '../metrics/flags.js';
 import type { CollectionService } from './collection-service.js';
 
+/**
+ * How long the exporter's own metrics (process CPU and memory, heap, counters) are reused between scrapes:
+ * rendering them is most of a scrape's remaining CPU, and a second is below any scrape interval. The
+ * collection age is always rendered for the scrape.
+ */
+export const OWN_METRICS_CACHE_MS = 1_000;
+
 /** How long stop() waits for a collection in flight before it lets the caller close the source anyway. */
 export const STOP_WAIT_MS = 5_000;
 
@@ -21,7 +28,7 @@ export interface BackgroundCollectionOptions {
 
 /**
  * `--collection.mode=background`: one loop collects, analyses and renders the `rdsleak_*` exposition once
- * per collection; scrapes get that text at once, after the exporter's own metrics rendered for them.
+ * per collection; scrapes get that text at once, after the exporter's own metrics (cached for a second).
  *
  * - The next collection starts only after the previous one finished, `intervalMs` after the previous start
  *   (at once when it ran longer). Scrapes never wait for a collection, except for the first one after
@@ -35,6 +42,7 @@ export interface BackgroundCollectionOptions {
  */
 export class BackgroundCollection implements MetricsExposition {
   private rendered: RenderedExposition | null = null;
+  private own: { readonly at: number; readonly exposition: Promise<RenderedExposition> } | null = null;
   private pending: RenderedExposition | null = null;
   private lastGood: HostAnalysis | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -89,8 +97,21 @@ export class BackgroundCollection implements MetricsExposition {
 
   async render(deadline: number): Promise<RenderedExposition> {
     if (this.rendered === null) await this.untilFirstRendered(deadline);
-    const own = await renderRegistry(this.exporterMetrics.registry);
-    return concatExpositions(own, this.rendered ?? (await this.pendingExposition()));
+    const own = await this.ownMetrics();
+    const analysis = this.rendered ?? (await this.pendingExposition());
+    return concatExpositions(concatExpositions(own, { text: this.exporterMetrics.collectionAgeText(), contentType: own.contentType }), analysis);
+  }
+
+  /** The exporter's own metrics, rendered at most once per OWN_METRICS_CACHE_MS (shared by concurrent scrapes). */
+  private ownMetrics(): Promise<RenderedExposition> {
+    const now = this.clock();
+    if (this.own === null || now - this.own.at >= OWN_METRICS_CACHE_MS || now < this.own.at) {
+      const exposition = renderRegistry(this.exporterMetrics.registry);
+      // A failed render is not cached: the next scrape tries again.
+      exposition.catch(() => (this.own = null));
+      this.own = { at: now, exposition };
+    }
+    return this.own.exposition;
   }
 
   private schedule(delayMs: number): void {

@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { buildAnalysisRegistry } from '../metrics/analysis-metrics.js';
 import type { ExporterMetrics } from '../metrics/exporter-metrics.js';
-import { renderRegistry, type MetricsExposition, type RenderedExposition } from '../metrics/exposition.js';
+import { concatExpositions, renderRegistry, type MetricsExposition, type RenderedExposition } from '../metrics/exposition.js';
 import type { AnalysisMetricsOptions } from '../metrics/flags.js';
 import type { CollectionService } from './collection-service.js';
 
@@ -19,6 +19,7 @@ export class ScrapeTimeExposition implements MetricsExposition {
   async render(deadline: number): Promise<RenderedExposition> {
     const result = await this.service.collect(deadline);
     const perScrape = buildAnalysisRegistry(result.analysis, this.options, result.timedOut);
-    return renderRegistry(Registry.merge([this.exporterMetrics.registry, perScrape]));
+    const rendered = await renderRegistry(Registry.merge([this.exporterMetrics.registry, perScrape]));
+    return concatExpositions(rendered, { text: this.exporterMetrics.collectionAgeText(), contentType: rendered.contentType });
   }
 }

@@ -36,10 +36,10 @@ export const METRICS = {
   ),
   unknownLogonSessions: metric('unknown_logon_sessions', 'gauge', [], 'Distinct logon sessions held through token handles that LSA does not describe.'),
   collectorSuccess: metric('collector_success', 'gauge', ['collector'], '1 when the collector succeeded in the last collection, 0 otherwise.'),
-  collectorTimeout: metric('collector_timeout', 'gauge', ['collector'], '1 when the collector ran past the scrape budget in the last collection.'),
+  collectorTimeout: metric('collector_timeout', 'gauge', ['collector'], '1 when the collector ran past the deadline in the last collection (the scrape budget in scrape mode).'),
   collectorDuration: metric('collector_duration_seconds', 'gauge', ['collector'], 'Duration of the collector in the last collection.'),
   collectionIssues: metric('collection_issues', 'gauge', ['collector', 'kind'], 'Benign events counted in the last collection (races, vanished sessions, denied opens).'),
-  collectionsTotal: metric('collections_total', 'counter', [], 'Collections run since start (cached and shared scrapes do not count).'),
+  collectionsTotal: metric('collections_total', 'counter', [], 'Collections run since start, failed ones included (cached and shared scrapes do not count).'),
   lastCollectionTimestamp: metric('last_collection_timestamp_seconds', 'gauge', [], 'Unix time when the last successful collection finished.'),
   lastCollectionAge: metric(
     'last_collection_age_seconds',

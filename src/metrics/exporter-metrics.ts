@@ -55,6 +55,11 @@ export interface ExporterMetrics {
   readonly registry: Registry;
   /** Records one finished collection (not a cached or shared one); `finishedAt` null when it failed. */
   recordCollection(durationSeconds: number, finishedAt: number | null): void;
+  /**
+   * `rdsleak_last_collection_age_seconds` as of now, in the text format: rendered apart from `registry`
+   * so that the age is exact even when the rest of the exporter's metrics come from a brief cache.
+   */
+  collectionAgeText(): string;
   /** Stops the event-loop delay sampling (the agent is closing). */
   close(): void;
 }
@@ -75,14 +80,8 @@ export function createExporterMetrics(sourceDescription: string, ownHandleCount:
   const collections = new Counter({ name: METRICS.collectionsTotal.name, help: METRICS.collectionsTotal.help, registers: [registry] });
   const lastTimestamp = new Gauge({ name: METRICS.lastCollectionTimestamp.name, help: METRICS.lastCollectionTimestamp.help, registers: [registry] });
   let lastGoodAt: number | null = null;
-  new Gauge({
-    name: METRICS.lastCollectionAge.name,
-    help: METRICS.lastCollectionAge.help,
-    registers: [registry],
-    collect() {
-      this.set(Math.max(0, clock() - (lastGoodAt ?? startedAt)) / 1000);
-    },
-  });
+  const age = METRICS.lastCollectionAge;
+  const ageHeader = `# HELP ${age.name} ${age.help}\n# TYPE ${age.name} ${age.type}\n${age.name} `;
   const duration = new Gauge({ name: METRICS.scrapeDuration.name, help: METRICS.scrapeDuration.help, registers: [registry] });
   new Gauge({
     name: METRICS.exporterHandles.name,
@@ -108,6 +107,9 @@ export function createExporterMetrics(sourceDescription: string, ownHandleCount:
       // No sample yet (a collection within the first resolution tick): keep the previous values.
       if (delay.count > 0) for (const { read, gauge } of delayGauges) gauge.set(read(delay) / 1e9);
       delay.reset();
+    },
+    collectionAgeText() {
+      return `${ageHeader}${Math.max(0, clock() - (lastGoodAt ?? startedAt)) / 1000}\n`;
     },
     close() {
       delay.disable();

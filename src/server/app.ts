@@ -100,7 +100,10 @@ export function createApp(service: CollectionService, exporterMetrics: ExporterM
     try {
       const deadline = scrapeDeadline(req.get('X-Prometheus-Scrape-Timeout-Seconds'), Date.now(), options);
       const { text, contentType } = await exposition.render(deadline);
-      res.set('Content-Type', contentType).send(text);
+      // Not res.send(): it hashes every body for an ETag, which no scraper sends back.
+      const body = Buffer.from(text, 'utf8');
+      res.status(200).set({ 'Content-Type': contentType, 'Content-Length': String(body.length) });
+      res.end(req.method === 'HEAD' ? undefined : body);
     } catch (error) {
       logger.error({ err: error }, 'rendering metrics failed');
       res.status(500).type('text/plain').send(`error: ${errorMessage(error)}\n`);
