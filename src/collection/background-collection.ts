@@ -2,14 +2,15 @@ import type { Logger } from 'pino';
 import type { HostAnalysis } from '../analysis/analyze.js';
 import { buildCollectionRegistry } from '../metrics/analysis-metrics.js';
 import type { ExporterMetrics } from '../metrics/exporter-metrics.js';
-import { concatExpositions, renderRegistry, type MetricsExposition, type RenderedExposition } from '../metrics/exposition.js';
+import { concatExpositions, renderRegistry, type ExpositionBody, type MetricsExposition, type RenderedExposition } from '../metrics/exposition.js';
 import type { AnalysisMetricsOptions } from '../metrics/flags.js';
 import type { CollectionService } from './collection-service.js';
 
 /**
  * How long the exporter's own metrics (process CPU and memory, heap, counters) are reused between scrapes:
  * rendering them is most of a scrape's remaining CPU, and a second is below any scrape interval. The
- * collection age is always rendered for the scrape.
+ * cache is dropped at each collection (its counter, timestamp and duration must match the series), and
+ * the collection age is always rendered for the scrape.
  */
 export const OWN_METRICS_CACHE_MS = 1_000;
 
@@ -43,6 +44,8 @@ export interface BackgroundCollectionOptions {
 export class BackgroundCollection implements MetricsExposition {
   private rendered: RenderedExposition | null = null;
   private own: { readonly at: number; readonly exposition: Promise<RenderedExposition> } | null = null;
+  /** The last answer's own metrics and analysis as bytes, reused while neither changed. */
+  private encoded: { readonly own: RenderedExposition; readonly analysis: RenderedExposition; readonly body: Buffer } | null = null;
   private pending: RenderedExposition | null = null;
   private lastGood: HostAnalysis | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -95,11 +98,16 @@ export class BackgroundCollection implements MetricsExposition {
     }
   }
 
-  async render(deadline: number): Promise<RenderedExposition> {
+  async render(deadline: number): Promise<ExpositionBody> {
     if (this.rendered === null) await this.untilFirstRendered(deadline);
     const own = await this.ownMetrics();
     const analysis = this.rendered ?? (await this.pendingExposition());
-    return concatExpositions(concatExpositions(own, { text: this.exporterMetrics.collectionAgeText(), contentType: own.contentType }), analysis);
+    if (this.encoded?.own !== own || this.encoded.analysis !== analysis) {
+      const joined = concatExpositions(own, analysis);
+      this.encoded = { own, analysis, body: Buffer.from(joined.text, 'utf8') };
+    }
+    const age = Buffer.from(this.exporterMetrics.collectionAgeText(), 'utf8');
+    return { body: Buffer.concat([this.encoded.body, age]), contentType: own.contentType };
   }
 
   /** The exporter's own metrics, rendered at most once per OWN_METRICS_CACHE_MS (shared by concurrent scrapes). */
@@ -131,6 +139,8 @@ export class BackgroundCollection implements MetricsExposition {
       const result = await this.service.collect(started + this.options.timeoutMs);
       if (result.analysis !== null) this.lastGood = result.analysis;
       this.rendered = await renderRegistry(buildCollectionRegistry(result.analysis, result.timedOut, this.lastGood, this.options.metrics));
+      // The collection moved the exporter's counter, timestamp and duration: the next scrape shows them.
+      this.own = null;
       this.renders += 1;
       this.markFirstRendered();
     } catch (error) {

@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { buildAnalysisRegistry } from '../metrics/analysis-metrics.js';
 import type { ExporterMetrics } from '../metrics/exporter-metrics.js';
-import { concatExpositions, renderRegistry, type MetricsExposition, type RenderedExposition } from '../metrics/exposition.js';
+import { renderRegistry, type ExpositionBody, type MetricsExposition } from '../metrics/exposition.js';
 import type { AnalysisMetricsOptions } from '../metrics/flags.js';
 import type { CollectionService } from './collection-service.js';
 
@@ -16,10 +16,10 @@ export class ScrapeTimeExposition implements MetricsExposition {
     private readonly options: AnalysisMetricsOptions,
   ) {}
 
-  async render(deadline: number): Promise<RenderedExposition> {
+  async render(deadline: number): Promise<ExpositionBody> {
     const result = await this.service.collect(deadline);
     const perScrape = buildAnalysisRegistry(result.analysis, this.options, result.timedOut);
-    const rendered = await renderRegistry(Registry.merge([this.exporterMetrics.registry, perScrape]));
-    return concatExpositions(rendered, { text: this.exporterMetrics.collectionAgeText(), contentType: rendered.contentType });
+    const { text, contentType } = await renderRegistry(Registry.merge([this.exporterMetrics.registry, perScrape]));
+    return { body: Buffer.from(`${text}${this.exporterMetrics.collectionAgeText()}`, 'utf8'), contentType };
   }
 }

@@ -6,9 +6,15 @@ export interface RenderedExposition {
   readonly contentType: string;
 }
 
+/** The bytes of one answer to a scrape. */
+export interface ExpositionBody {
+  readonly body: Buffer;
+  readonly contentType: string;
+}
+
 /** What `/metrics` answers: the exposition for a scrape that must be answered by `deadline` (epoch ms). */
 export interface MetricsExposition {
-  render(deadline: number): Promise<RenderedExposition>;
+  render(deadline: number): Promise<ExpositionBody>;
 }
 
 export async function renderRegistry(registry: Registry): Promise<RenderedExposition> {

@@ -99,9 +99,8 @@ export function createApp(service: CollectionService, exporterMetrics: ExporterM
     if (req.path !== options.telemetryPath) return next();
     try {
       const deadline = scrapeDeadline(req.get('X-Prometheus-Scrape-Timeout-Seconds'), Date.now(), options);
-      const { text, contentType } = await exposition.render(deadline);
+      const { body, contentType } = await exposition.render(deadline);
       // Not res.send(): it hashes every body for an ETag, which no scraper sends back.
-      const body = Buffer.from(text, 'utf8');
       res.status(200).set({ 'Content-Type': contentType, 'Content-Length': String(body.length) });
       res.end(req.method === 'HEAD' ? undefined : body);
     } catch (error) {
