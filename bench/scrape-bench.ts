@@ -151,16 +151,16 @@ async function main(): Promise<void> {
       line('  plain server:', quick.plain),
       line('  agent:       ', quick.agent),
       `  agent p99 / plain p99: ${fmt(quickRatio)} (target <= ${MAX_P99_RATIO})`,
-      `phase 2, every collection takes ${SLOW_COLLECTION_MS / 1000} s (${after - before} collections finished during the ${slowSeconds.toFixed(1)} s of scrapes):`,
+      `phase 2, every collection takes ${SLOW_COLLECTION_MS / 1000} s, back to back; ${after - before} finished during the ${slowSeconds.toFixed(1)} s of scrapes${after === before && slowSeconds * 1000 < SLOW_COLLECTION_MS ? ' (so one was in flight throughout)' : ''}:`,
       line('  plain server:', slow.plain),
       line('  agent:       ', slow.agent),
-      `  agent p99 / plain p99: ${fmt(slowRatio)}; agent p99 phase 2 / phase 1: ${fmt(p99(slow.agent) / p99(quick.agent))}; ratio to the plain server phase 2 / phase 1: ${fmt(slowRatio / quickRatio)}`,
+      `  agent p99 / plain p99: ${fmt(slowRatio)}; p99 phase 2 / phase 1: agent ${fmt(p99(slow.agent) / p99(quick.agent))}, plain server ${fmt(p99(slow.plain) / p99(quick.plain))} (the machine's drift)`,
     );
     const failures = quick.agent.failures + quick.plain.failures + slow.agent.failures + slow.plain.failures;
     const checks: [string, boolean][] = [
       [`agent p99 <= ${MAX_P99_RATIO}x the plain server's (phase 1)`, quickRatio <= MAX_P99_RATIO],
       ['zero failed scrapes', failures === 0],
-      [`scrape p99 during 10 s collections the same (agent/plain ratio within ${MAX_P99_RATIO}x of phase 1's)`, slowRatio <= quickRatio * MAX_P99_RATIO],
+      [`agent p99 while 10 s collections run the same as without (within ${MAX_P99_RATIO}x of phase 1's)`, p99(slow.agent) <= p99(quick.agent) * MAX_P99_RATIO],
     ];
     for (const [what, ok] of checks) {
       lines.push(`${ok ? 'met' : 'NOT MET'}: ${what}`);

@@ -101,7 +101,9 @@ export function createApp(service: CollectionService, exporterMetrics: ExporterM
       const deadline = scrapeDeadline(req.get('X-Prometheus-Scrape-Timeout-Seconds'), Date.now(), options);
       const { body, contentType } = await exposition.render(deadline);
       // Not res.send(): it hashes every body for an ETag, which no scraper sends back.
-      res.status(200).set({ 'Content-Type': contentType, 'Content-Length': String(body.length) });
+      res.status(200);
+      res.setHeader('Content-Type', contentType);
+      res.setHeader('Content-Length', body.length);
       res.end(req.method === 'HEAD' ? undefined : body);
     } catch (error) {
       logger.error({ err: error }, 'rendering metrics failed');
