@@ -158,6 +158,9 @@ async function setUp(): Promise<void> {
         `127.0.0.1:${a.port}`,
         '--log.level',
         'warn',
+        // One collection per scrape, as docs/metrics.md advises (collection interval = scrape interval).
+        '--collection.interval',
+        `${INTERVAL}s`,
       ],
       join(dir, `${a.host}.log`),
     ),
