@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { HostAnalysis } from '../analysis/analyze.js';
 import { buildCollectionRegistry } from '../metrics/analysis-metrics.js';
 import type { ExporterMetrics } from '../metrics/exporter-metrics.js';
-import { concatExpositions, renderRegistry, type ExpositionBody, type MetricsExposition, type RenderedExposition } from '../metrics/exposition.js';
+import { concatExpositions, renderRegistry, type ExpositionBody, type MetricsExposition, type RenderedExposition } from '../metrics/scrape-exposition.js';
 import type { AnalysisMetricsOptions } from '../metrics/flags.js';
 import type { CollectionService } from './collection-service.js';
 

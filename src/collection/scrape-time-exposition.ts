@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { buildAnalysisRegistry } from '../metrics/analysis-metrics.js';
 import type { ExporterMetrics } from '../metrics/exporter-metrics.js';
-import { renderRegistry, type ExpositionBody, type MetricsExposition } from '../metrics/exposition.js';
+import { renderRegistry, type ExpositionBody, type MetricsExposition } from '../metrics/scrape-exposition.js';
 import type { AnalysisMetricsOptions } from '../metrics/flags.js';
 import type { CollectionService } from './collection-service.js';
 

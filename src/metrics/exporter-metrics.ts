@@ -68,8 +68,8 @@ export interface ExporterMetrics {
  * Metrics about the exporter itself that live as long as the process: build info, collection counter,
  * timestamp and age, its own handle count, and the cheap part of prom-client's process and Node.js metrics.
  */
-export function createExporterMetrics(sourceDescription: string, ownHandleCount: () => number | null, clock: () => number = Date.now): ExporterMetrics {
-  const startedAt = clock();
+export function createExporterMetrics(sourceDescription: string, ownHandleCount: () => number | null): ExporterMetrics {
+  const startedAt = Date.now();
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   for (const name of DROPPED_DEFAULT_METRICS) registry.removeSingleMetric(name);
@@ -109,7 +109,7 @@ export function createExporterMetrics(sourceDescription: string, ownHandleCount:
       delay.reset();
     },
     collectionAgeText() {
-      return `${ageHeader}${Math.max(0, clock() - (lastGoodAt ?? startedAt)) / 1000}\n`;
+      return `${ageHeader}${Math.max(0, Date.now() - (lastGoodAt ?? startedAt)) / 1000}\n`;
     },
     close() {
       delay.disable();

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { CollectionService } from '../collection/collection-service.js';
 import { ScrapeTimeExposition } from '../collection/scrape-time-exposition.js';
 import { errorMessage } from '../errors.js';
-import type { MetricsExposition } from '../metrics/exposition.js';
+import type { MetricsExposition } from '../metrics/scrape-exposition.js';
 import type { AnalysisMetricsOptions } from '../metrics/flags.js';
 import type { ExporterMetrics } from '../metrics/exporter-metrics.js';
 import { VERSION } from '../version.js';
