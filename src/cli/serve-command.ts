@@ -7,12 +7,14 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { analysisOptionsFrom } from '../analysis/flags.js';
 import { HostAnalyzer } from '../analysis/host-analyzer.js';
+import { BackgroundCollection } from '../collection/background-collection.js';
 import { CollectionService } from '../collection/collection-service.js';
 import { collectionSettingsFrom, stateFilePath } from '../collection/flags.js';
 import { CandidateStateFile } from '../collection/state-file.js';
 import { hostname } from 'node:os';
 import { SessionIdHistory } from '../collection/session-id-history.js';
 import { analysisDocument } from '../report/analysis-document.js';
+import { recordCollectionsIn } from '../collection/record-collection.js';
 import type { FlagValues } from '../flags/flag-values.js';
 import { createExporterMetrics } from '../metrics/exporter-metrics.js';
 import { metricsOptionsFrom } from '../metrics/flags.js';
@@ -35,6 +37,8 @@ export interface RunningServer {
   readonly url: string | null;
   /** Absent for a simulated farm (--simulate.hosts), whose hosts each have their own source. */
   readonly source?: SnapshotSource;
+  /** The collection loop (background mode); null in scrape mode or for a simulated farm. */
+  readonly background?: BackgroundCollection | null;
   /** Re-reads the web config (SIGHUP); a bad file keeps the previous one in force. */
   reloadWebConfig(trigger: string): ReloadOutcome;
   close(): Promise<void>;
@@ -45,6 +49,8 @@ export interface StartServerOptions {
   readonly notices?: NodeJS.WritableStream;
   /** Replaces the HTTP limits (tests). */
   readonly limits?: HttpLimits;
+  /** Wraps the source the flags create (tests and benchmarks: a slow or failing host). */
+  readonly wrapSource?: (source: SnapshotSource) => SnapshotSource;
 }
 
 /** --textfile.directory must name an existing directory: checked before the source opens. */
@@ -100,6 +106,7 @@ export async function startServer(flags: FlagValues, logger: Logger, options: St
   let source: SnapshotSource;
   try {
     source = await createSource(sourceConfigFrom(flags), logger);
+    if (options.wrapSource) source = options.wrapSource(source);
   } catch (error) {
     await closeHttp();
     throw error;
@@ -111,6 +118,7 @@ export async function startServer(flags: FlagValues, logger: Logger, options: St
   const startedAt = Date.now();
   const history = new SessionIdHistory();
   const metrics = createExporterMetrics(source.description, () => source.ownHandleCount?.() ?? null);
+  const record = recordCollectionsIn(metrics);
   // Only a host observed in real time has a history worth keeping: a simulation starts afresh each run.
   const statePath = source.clock.kind === 'live' && source.clock.scale === 1 ? stateFilePath(flags, flags.get(CONFIG_FILE)) : null;
   const state = statePath === null ? null : new CandidateStateFile(statePath, hostname(), logger.child({ component: 'state' }));
@@ -119,10 +127,10 @@ export async function startServer(flags: FlagValues, logger: Logger, options: St
     source,
     analyzer,
     {
-      minIntervalMs: collection.minIntervalMs,
+      // Background collections follow their own interval; the minimum interval is for scrape mode.
+      minIntervalMs: collection.mode === 'scrape' ? collection.minIntervalMs : 0,
       onCollected: (result) => {
-        // A failed collection is no fresh data: staleness alerts must see the timestamp stop.
-        metrics.recordCollection(result.durationSeconds, result.error === null ? result.startedAt + result.durationSeconds * 1000 : null);
+        record(result);
         if (result.analysis) state?.save(analyzer.memory, Date.now());
         history.record(result.analysis);
       },
@@ -155,12 +163,24 @@ export async function startServer(flags: FlagValues, logger: Logger, options: St
     }
     logger.info({ directory: textfileDirectory, interval_seconds: flags.get(TEXTFILE_INTERVAL) / 1000 }, 'writing the textfile');
   }
+  const background =
+    collection.mode === 'background'
+      ? new BackgroundCollection(
+          service,
+          metrics,
+          { intervalMs: collection.intervalMs, timeoutMs: collection.timeoutMs, metrics: metricsOptions },
+          logger.child({ component: 'collection' }),
+        )
+      : null;
+  background?.start();
   const stop = async () => {
     await closeHttp();
+    await background?.stop();
     await textfile?.stop();
+    metrics.close();
     await source.close();
   };
-  if (http === null || address === null) return { url: null, source, reloadWebConfig: () => 'no-file', close: stop };
+  if (http === null || address === null) return { url: null, source, background, reloadWebConfig: () => 'no-file', close: stop };
   handler = createApp(
     service,
     metrics,
@@ -174,6 +194,7 @@ export async function startServer(flags: FlagValues, logger: Logger, options: St
       sourceDescription: source.description,
       simulated: source.notice !== null,
       web: () => liveWeb.current,
+      ...(background ? { exposition: background } : {}),
     },
     logger.child({ component: 'http' }),
   );
@@ -185,6 +206,8 @@ export async function startServer(flags: FlagValues, logger: Logger, options: St
       source: source.description,
       address: `${shownHost}:${address.port}`,
       telemetry_path: settings.telemetryPath,
+      collection_mode: collection.mode,
+      ...(background ? { collection_interval_ms: collection.intervalMs } : {}),
       tls: web.tls !== null,
       basic_auth: web.basicAuthUsers.size > 0,
       ...(web.basicAuthUsers.size > 0 ? { bcrypt_worker_threads: sharedPasswordVerifier().offMainThread } : {}),
@@ -195,6 +218,7 @@ export async function startServer(flags: FlagValues, logger: Logger, options: St
   return {
     url,
     source,
+    background,
     reloadWebConfig: (trigger) => liveWeb.reload(trigger),
     close: stop,
   };

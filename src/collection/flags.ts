@@ -1,14 +1,35 @@
 import { dirname, join, win32 } from 'node:path';
-import { durationFlag, optional, textFlag } from '../flags/flag.js';
+import { durationFlag, enumFlag, optional, textFlag } from '../flags/flag.js';
 import type { FlagValues } from '../flags/flag-values.js';
 import { isWindows } from '../platform/os.js';
 
 /** Longest collection budget accepted (timers overflow past 24.8 days; an hour is already absurd). */
 export const MAX_COLLECTION_TIMEOUT_MS = 3_600_000;
 
+export const COLLECTION_MODES = ['background', 'scrape'] as const;
+export type CollectionMode = (typeof COLLECTION_MODES)[number];
+
+export const COLLECTION_MODE = enumFlag({
+  name: 'collection.mode',
+  help: 'background: collect every --collection.interval and answer scrapes with the latest result at once; scrape: collect when scraped.',
+  default: 'background',
+  choices: COLLECTION_MODES,
+  commands: ['serve'],
+});
+
+export const COLLECTION_INTERVAL = durationFlag({
+  name: 'collection.interval',
+  help: 'Time from the start of one background collection to the start of the next (background mode).',
+  default: 15_000,
+  // Below a second the loop would mostly measure itself; above an hour the grace period means nothing.
+  minMs: 1_000,
+  maxMs: 3_600_000,
+  commands: ['serve'],
+});
+
 export const MIN_INTERVAL = durationFlag({
   name: 'collection.min-interval',
-  help: 'Serve the previous collection to scrapes that come sooner than this.',
+  help: 'Scrape mode: serve the previous collection to scrapes that come sooner than this.',
   default: 0,
   minMs: 0,
   maxMs: 86_400_000,
@@ -17,7 +38,7 @@ export const MIN_INTERVAL = durationFlag({
 
 export const COLLECTION_TIMEOUT = durationFlag({
   name: 'collection.timeout',
-  help: 'Collection budget when the scrape sends no X-Prometheus-Scrape-Timeout-Seconds header.',
+  help: 'Collection budget: of every background collection, and of a scrape-mode scrape without X-Prometheus-Scrape-Timeout-Seconds.',
   default: 30_000,
   minMs: 1,
   maxMs: MAX_COLLECTION_TIMEOUT_MS,
@@ -35,7 +56,7 @@ export const STATE_FILE = optional(
   'next to --config.file; without one, %ProgramData%\\rds-leak-exporter\\state.json on Windows, none elsewhere',
 );
 
-export const COLLECTION_FLAGS = [MIN_INTERVAL, COLLECTION_TIMEOUT, STATE_FILE] as const;
+export const COLLECTION_FLAGS = [COLLECTION_MODE, COLLECTION_INTERVAL, MIN_INTERVAL, COLLECTION_TIMEOUT, STATE_FILE] as const;
 
 /** The state file's path, or null when there is none (see STATE_FILE). */
 export function stateFilePath(values: FlagValues, configFile: string | null, platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): string | null {
@@ -47,12 +68,20 @@ export function stateFilePath(values: FlagValues, configFile: string | null, pla
 }
 
 export interface CollectionSettings {
-  /** Serve the last result instead of collecting again when it is younger than this (0 = always collect). */
+  readonly mode: CollectionMode;
+  /** Background mode: from the start of one collection to the start of the next. */
+  readonly intervalMs: number;
+  /** Scrape mode: serve the last result instead of collecting again when it is younger than this (0 = always collect). */
   readonly minIntervalMs: number;
-  /** Budget of a collection that has no scrape deadline (one-shot commands, scrapes without the header). */
+  /** Budget of a background collection, and of one without a scrape deadline (one-shot commands, scrapes without the header). */
   readonly timeoutMs: number;
 }
 
 export function collectionSettingsFrom(values: FlagValues): CollectionSettings {
-  return { minIntervalMs: values.get(MIN_INTERVAL), timeoutMs: values.get(COLLECTION_TIMEOUT) };
+  return {
+    mode: values.get(COLLECTION_MODE),
+    intervalMs: values.get(COLLECTION_INTERVAL),
+    minIntervalMs: values.get(MIN_INTERVAL),
+    timeoutMs: values.get(COLLECTION_TIMEOUT),
+  };
 }

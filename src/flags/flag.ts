@@ -152,7 +152,11 @@ export function numberFlag(spec: Common<number> & Range & { readonly exclusiveMi
 /** A Prometheus-style duration (`500ms`, `30s`, `5m`, `1h30m`) in milliseconds, within [minMs, maxMs]. */
 export function durationFlag(spec: Common<number> & { readonly minMs: number; readonly maxMs: number; readonly placeholder?: string }): Flag<number> {
   const bounds =
-    spec.minMs > 0 ? `expected a duration longer than 0s and at most ${formatDuration(spec.maxMs)}` : `expected a duration of at most ${formatDuration(spec.maxMs)}`;
+    spec.minMs > 1
+      ? `expected a duration of at least ${formatDuration(spec.minMs)} and at most ${formatDuration(spec.maxMs)}`
+      : spec.minMs > 0
+        ? `expected a duration longer than 0s and at most ${formatDuration(spec.maxMs)}`
+        : `expected a duration of at most ${formatDuration(spec.maxMs)}`;
   return flag(spec, 'value', spec.placeholder ?? '<duration>', formatDuration(spec.default), (texts) => {
     const text = single(texts);
     const ms = text.length > MAX_NUMERIC_TEXT ? null : parseDuration(text);

@@ -17,22 +17,34 @@ function gauge(registry: Registry, def: MetricDefinition, extraLabels: readonly 
  * input is unknown (its collector failed) are left out rather than reported as 0.
  */
 export function buildAnalysisRegistry(analysis: HostAnalysis | null, options: AnalysisMetricsOptions, collectionTimedOut = false): Registry {
+  return buildCollectionRegistry(analysis, collectionTimedOut, analysis, options);
+}
+
+/**
+ * Like {@link buildAnalysisRegistry}, but the collector gauges and issues come from the latest attempt
+ * and the other series from `data`: background collection keeps serving the last good analysis when a
+ * collection fails as a whole, while the collector gauges say that the latest one failed.
+ */
+export function buildCollectionRegistry(latest: HostAnalysis | null, latestTimedOut: boolean, data: HostAnalysis | null, options: AnalysisMetricsOptions): Registry {
   const registry = new Registry();
   const success = gauge(registry, METRICS.collectorSuccess);
   const timeout = gauge(registry, METRICS.collectorTimeout);
   const duration = gauge(registry, METRICS.collectorDuration);
   const issues = gauge(registry, METRICS.collectionIssues);
 
-  const statuses = new Map((analysis?.collectors ?? []).map((c) => [c.name, c]));
+  const statuses = new Map((latest?.collectors ?? []).map((c) => [c.name, c]));
   for (const name of new Set<string>([...COLLECTOR_NAMES, ...statuses.keys()])) {
     const status = statuses.get(name);
     success.set({ collector: name }, status?.success ? 1 : 0);
-    timeout.set({ collector: name }, status?.timedOut || (!status && collectionTimedOut) ? 1 : 0);
+    timeout.set({ collector: name }, status?.timedOut || (!status && latestTimedOut) ? 1 : 0);
     duration.set({ collector: name }, status?.durationSeconds ?? 0);
   }
-  for (const issue of analysis?.issues ?? []) issues.inc({ collector: issue.collector, kind: issue.kind }, issue.count);
-  if (!analysis) return registry;
+  for (const issue of latest?.issues ?? []) issues.inc({ collector: issue.collector, kind: issue.kind }, issue.count);
+  if (data) addAnalysisSeries(registry, data, options);
+  return registry;
+}
 
+function addAnalysisSeries(registry: Registry, analysis: HostAnalysis, options: AnalysisMetricsOptions): void {
   if (analysis.sessions) {
     gauge(registry, METRICS.sessionIdHighest).set(analysis.sessions.highestSessionId);
     const sessions = gauge(registry, METRICS.sessions);
@@ -82,5 +94,4 @@ export function buildAnalysisRegistry(analysis: HostAnalysis | null, options: An
       unknownLogon?.inc({ process }, counts.undescribed);
     }
   }
-  return registry;
 }

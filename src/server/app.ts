@@ -1,8 +1,9 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { CollectionService } from '../collection/collection-service.js';
+import { ScrapeTimeExposition } from '../collection/scrape-time-exposition.js';
 import { errorMessage } from '../errors.js';
-import { renderExposition } from '../metrics/exposition.js';
+import type { MetricsExposition } from '../metrics/scrape-exposition.js';
 import type { AnalysisMetricsOptions } from '../metrics/flags.js';
 import type { ExporterMetrics } from '../metrics/exporter-metrics.js';
 import { VERSION } from '../version.js';
@@ -30,6 +31,8 @@ export interface AppOptions {
   readonly passwordVerifier?: Pick<PasswordVerifier, 'verify'>;
   /** The /api/v1/analysis document (docs/api.md); the status page at `/` reads it. */
   readonly analysisDocument?: () => Promise<unknown>;
+  /** What /metrics answers (background collection); default: collect through `service` at each scrape. */
+  readonly exposition?: MetricsExposition;
 }
 
 /** Methods every endpoint answers; anything else gets 405 with this list in Allow. */
@@ -91,15 +94,19 @@ export function createApp(service: CollectionService, exporterMetrics: ExporterM
     runChain(guard.handlers, req, res, next);
   });
 
+  const exposition = options.exposition ?? new ScrapeTimeExposition(service, exporterMetrics, options.metrics);
   // Exact match: the path is the user's text, never an express route pattern.
   app.use(async (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
     if (req.path !== options.telemetryPath) return next();
     try {
       const deadline = scrapeDeadline(req.get('X-Prometheus-Scrape-Timeout-Seconds'), Date.now(), options);
-      const result = await service.collect(deadline);
-      const { contentType, body } = await renderExposition({ exporterRegistry: exporterMetrics.registry, analysis: result.analysis, collectionTimedOut: result.timedOut, metrics: options.metrics });
-      res.set('Content-Type', contentType).send(body);
+      const { body, contentType } = await exposition.render(deadline);
+      // Not res.send(): it hashes every body for an ETag, which no scraper sends back.
+      res.status(200);
+      res.setHeader('Content-Type', contentType);
+      res.setHeader('Content-Length', body.length);
+      res.end(req.method === 'HEAD' ? undefined : body);
     } catch (error) {
       logger.error({ err: error }, 'rendering metrics failed');
       res.status(500).type('text/plain').send(`error: ${errorMessage(error)}\n`);

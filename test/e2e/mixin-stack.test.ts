@@ -185,7 +185,7 @@ async function setUp(): Promise<void> {
   // 120x: one real minute (the e2e windows) is two simulated hours; the hosts start four simulated hours
   // after boot, so the leaky ones already hold zombies. Faster simulation costs the farm more CPU per
   // scrape than a loaded 2-core CI machine gives it.
-  const common = ['--simulate.speed', String(SPEED), '--simulate.advance', '4h', '--zombie.grace-period', '5m', '--log.level', 'warn'];
+  const common = ['--simulate.speed', String(SPEED), '--simulate.advance', '4h', '--zombie.grace-period', '5m', '--log.level', 'warn', '--collection.interval', '1s'];
   const farmPort = await freePort();
   const farm = procs.start(
     'farm',

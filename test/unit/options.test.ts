@@ -99,6 +99,8 @@ describe('flags', () => {
     expect(failure(['--web.telemetry-path=/metrics(']).message).toBe('--web.telemetry-path: expected a path such as /metrics, got "/metrics("');
     expect(failure(['--web.telemetry-path=/health']).message).toBe("--web.telemetry-path: /health is the exporter's own endpoint; choose another path");
     expect(failure(['--collection.timeout=30d']).message).toBe('--collection.timeout: expected a duration longer than 0s and at most 1h');
+    expect(failure(['--collection.interval=500ms']).message).toBe('--collection.interval: expected a duration of at least 1s and at most 1h');
+    expect(failure(['--collection.mode=lazy']).message).toBe('--collection.mode: unknown value "lazy" (expected background, scrape)');
     expect(failure(['--metrics.include-user-names=maybe']).message).toBe('--metrics.include-user-names: expected true or false, got "maybe"');
   });
 });

@@ -70,12 +70,12 @@ export class ScriptedHostRun {
     return (await this.cli(['report', '--source', 'windows', '--zombie.grace-period=0s'], 'report-text')).stdout;
   }
 
-  /** Serves, scrapes /metrics `scrapes` times (each a collection), stops the server; returns the last exposition. */
+  /** Serves in scrape mode, scrapes /metrics `scrapes` times (each a collection), stops the server; returns the last exposition. */
   async metrics(scrapes = 1): Promise<Exposition> {
     const port = await freePort();
     const server = startWineNode(
       this.wine,
-      [join('dist', 'src', 'bin', 'cli.js'), 'serve', '--source', 'windows', '--web.listen-address', `127.0.0.1:${port}`, '--zombie.grace-period=0s'],
+      [join('dist', 'src', 'bin', 'cli.js'), 'serve', '--source', 'windows', '--web.listen-address', `127.0.0.1:${port}`, '--zombie.grace-period=0s', '--collection.mode=scrape'],
       this.dir,
       `${this.name}-serve`,
       this.options,
