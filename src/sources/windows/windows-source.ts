@@ -9,6 +9,7 @@ import type { Win32Api } from './api.js';
 import { collectHandles, HANDLE_TABLE_INITIAL_SIZE, TokenTypeIndex, type HandleScan } from './collectors/handles.js';
 import { collectLogonSessions } from './collectors/lsa.js';
 import { collectProcesses, PROCESS_TABLE_INITIAL_SIZE, type ProcessScan } from './collectors/processes.js';
+import { collectServices, SERVICE_LIST_INITIAL_SIZE, SERVICE_LIST_MAX_SIZE, withServices, type ServicesByPid } from './collectors/services.js';
 import { resolveTokenHandles } from './collectors/tokens.js';
 import { collectWtsSessions } from './collectors/wts.js';
 import { GrowingBuffer } from './growing-buffer.js';
@@ -65,6 +66,7 @@ export function createWindowsSourceWithApi(api: Win32Api, options: WindowsSource
   const runner = new CollectorRunner();
   const handleTable = new GrowingBuffer('NtQuerySystemInformation(SystemExtendedHandleInformation)', HANDLE_TABLE_INITIAL_SIZE);
   const processTable = new GrowingBuffer('NtQuerySystemInformation(SystemProcessInformation)', PROCESS_TABLE_INITIAL_SIZE);
+  const serviceList = new GrowingBuffer('EnumServicesStatusExW(SC_ENUM_PROCESS_INFO)', SERVICE_LIST_INITIAL_SIZE, SERVICE_LIST_MAX_SIZE);
   const log = {
     wts: logger.child({ collector: 'wts' }),
     lsa: logger.child({ collector: 'lsa' }),
@@ -97,9 +99,10 @@ export function createWindowsSourceWithApi(api: Win32Api, options: WindowsSource
       runner.run('lsa', deadline, () => collectLogonSessions(api, issues, log.lsa)),
     ]);
     if (wts.value && !wts.value.userNamesKnown) issues.add('wts', 'user_names_unavailable');
-    const [processes, handles]: [CollectorOutcome<ProcessScan>, CollectorOutcome<HandleScan>] = await Promise.all([
+    const [processes, handles, services]: [CollectorOutcome<ProcessScan>, CollectorOutcome<HandleScan>, CollectorOutcome<ServicesByPid>] = await Promise.all([
       runner.run('processes', deadline, () => collectProcesses(api, processTable, issues)),
       runner.run('handles', deadline, () => collectHandles(api, handleTable, typeIndex)),
+      runner.run('services', deadline, () => collectServices(api, serviceList)),
     ]);
     const scan = handles.value;
     const tokens = await runner.run('tokens', deadline, () => {
@@ -120,9 +123,10 @@ export function createWindowsSourceWithApi(api: Win32Api, options: WindowsSource
       wtsSessions: wts.value?.sessions ?? null,
       ...(wts.value && !wts.value.userNamesKnown ? { wtsUserNamesKnown: false } : {}),
       logonSessions: lsa.value,
-      processes: processes.value?.processes ?? null,
+      // Without the services collector the processes are still known, only not which services they host.
+      processes: processes.value ? (services.value ? withServices(processes.value.processes, services.value) : processes.value.processes) : null,
       tokenHandles: tokens.value,
-      collectors: [wts.status, lsa.status, processes.status, handles.status, tokens.status],
+      collectors: [wts.status, lsa.status, processes.status, handles.status, tokens.status, services.status],
       issues: issues.list(),
     };
   }
