@@ -98,7 +98,7 @@ describe('Windows native source under Wine', () => {
     const port = await freePort();
     const server: WineChild = startWineNode(
       wine,
-      [join('dist', 'src', 'cli.js'), 'serve', '--source', 'windows', '--web.listen-address', `127.0.0.1:${port}`],
+      [join('dist', 'src', 'bin', 'cli.js'), 'serve', '--source', 'windows', '--web.listen-address', `127.0.0.1:${port}`],
       dir,
       'serve',
     );
@@ -116,6 +116,7 @@ describe('Windows native source under Wine', () => {
       const line = body.split('\n').find((l) => /^rdsleak_token_handles\{[^}]*process="node"/.test(l))!;
       const value = Number(line.trim().split(/\s+/).pop());
       expect(value, line).toBeGreaterThanOrEqual(N);
+      expect(body).toMatch(/^rdsleak_collector_success\{collector="services"\} 1$/m);
     } finally {
       server.child.kill('SIGTERM');
       const timer = setTimeout(() => server.child.kill('SIGKILL'), 10_000);
