@@ -58,7 +58,11 @@ export function collectServices(api: Win32Api, list: GrowingBuffer): ServicesByP
   }
 }
 
-/** The process list with each process's services; a process hosting none keeps no `services` field. */
+/**
+ * The process list with each process's services; a process hosting none keeps no `services` field. Both
+ * lists are taken within milliseconds of each other: a pid reused in between would lend its services to
+ * the new process, which is rare and changes only a label. Services of a pid not in the list are dropped.
+ */
 export function withServices(processes: readonly ProcessInfo[], services: ServicesByPid): ProcessInfo[] {
   return processes.map((p) => {
     const names = services.get(p.pid);
