@@ -44,7 +44,7 @@ export class ScriptedHostRun {
 
   /** Runs `cli.js ...args` to completion; returns exit code and outputs. */
   async cli(args: readonly string[], label: string, timeoutMs = 180_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const run = startWineNode(this.wine, [join('dist', 'src', 'cli.js'), ...args], this.dir, `${this.name}-${label}`, this.options);
+    const run = startWineNode(this.wine, [join('dist', 'src', 'bin', 'cli.js'), ...args], this.dir, `${this.name}-${label}`, this.options);
     const timer = setTimeout(() => run.child.kill('SIGKILL'), timeoutMs);
     const code = await run.exited;
     clearTimeout(timer);
@@ -75,7 +75,7 @@ export class ScriptedHostRun {
     const port = await freePort();
     const server = startWineNode(
       this.wine,
-      [join('dist', 'src', 'cli.js'), 'serve', '--source', 'windows', '--web.listen-address', `127.0.0.1:${port}`, '--zombie.grace-period=0s'],
+      [join('dist', 'src', 'bin', 'cli.js'), 'serve', '--source', 'windows', '--web.listen-address', `127.0.0.1:${port}`, '--zombie.grace-period=0s'],
       this.dir,
       `${this.name}-serve`,
       this.options,
