@@ -7,10 +7,10 @@
  * Verified under Wine 8 with Windows Node 22 (npm run test:wine): NtQuerySystemInformation 5 and 64,
  * NtQueryObject types, OpenProcess, OpenProcessToken, DuplicateHandle, GetTokenInformation, CloseHandle,
  * GetProcessTimes, the WTS/LSA calls (which Wine answers with zero sessions), OpenSCManagerW and
- * EnumServicesStatusExW (Wine's own services.exe lists its running services with their pids). GetProcessHandleCount is a
- * stub under Wine (returns 0): the source then counts its own entries in the handle table instead.
- * Only on paper: the LSA/WTS result decoding with real sessions, SeDebugPrivilege effects, protected
- * processes (see docs/windows-verification.md).
+ * EnumServicesStatusExW (Wine's services.exe lists its running services with their pids, all or nothing).
+ * GetProcessHandleCount is a stub under Wine (returns 0): the source then counts its own entries in the
+ * handle table instead. Only on paper: the LSA/WTS result decoding with real sessions, SeDebugPrivilege
+ * effects, protected processes, the service list in pages (see docs/windows-verification.md).
  */
 import koffi, { type LibraryHandle } from 'koffi';
 import type { NtQueryResult, ServiceEnumResult, Win32Api, Win32Result } from '../api.js';
