@@ -211,7 +211,7 @@ export function hostDetail(config: MixinConfig): Dashboard {
     {
       type: 'timeseries',
       title: 'Collector success',
-      description: 'Per collector (wts, lsa, processes, handles, tokens): 1 when its last run succeeded, 0 when it failed or timed out.',
+      description: 'Per collector (wts, lsa, processes, handles, tokens, services): 1 when its last run succeeded, 0 when it failed or timed out.',
       unit: 'bool',
       min: 0,
       w: 8,

@@ -15,6 +15,8 @@ export interface ZombieHolder {
   readonly pid: number;
   readonly image: string;
   readonly handles: number;
+  /** The Windows services the holder hosts (`Schedule`, `ProfSvc`); absent when none, or unknown. */
+  readonly services?: readonly string[];
 }
 
 export interface TokenAccounting {
@@ -47,7 +49,11 @@ export function accountTokenHandles(
 ): TokenAccounting {
   const undescribed = new Set<string>();
   const imageByPid = new Map<number, string>();
-  for (const p of processes ?? []) imageByPid.set(p.pid, p.image);
+  const servicesByPid = new Map<number, readonly string[]>();
+  for (const p of processes ?? []) {
+    imageByPid.set(p.pid, p.image);
+    if (p.services && p.services.length > 0) servicesByPid.set(p.pid, p.services);
+  }
 
   const byImage = new Map<string, ProcessTokenCounts>();
   const holders = new Map<string, Map<number, number>>();
@@ -89,7 +95,10 @@ export function accountTokenHandles(
 
   const holdersByLogon = new Map<string, ZombieHolder[]>();
   for (const [logonId, perPid] of holders) {
-    const list = [...perPid].map(([pid, count]) => ({ pid, image: imageByPid.get(pid) ?? UNKNOWN_PROCESS_IMAGE, handles: count }));
+    const list = [...perPid].map(([pid, count]): ZombieHolder => {
+      const services = servicesByPid.get(pid);
+      return { pid, image: imageByPid.get(pid) ?? UNKNOWN_PROCESS_IMAGE, handles: count, ...(services ? { services } : {}) };
+    });
     list.sort((a, b) => b.handles - a.handles || a.pid - b.pid);
     holdersByLogon.set(logonId, list);
   }

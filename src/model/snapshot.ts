@@ -47,6 +47,12 @@ export const processSchema = z.strictObject({
   sessionId: nonNegativeInt.nullable(),
   /** Logon id of the primary token; null when the token could not be opened. */
   logonId: logonId.nullable(),
+  /**
+   * Short names of the Windows services this process hosts (`Schedule`, `ProfSvc`), as the service
+   * control manager lists them. Absent when it hosts none, when the source cannot tell, and in snapshots
+   * written before services were collected.
+   */
+  services: z.array(z.string().min(1)).min(1).optional(),
 });
 
 export const tokenHandleSchema = z
@@ -122,5 +128,5 @@ export type CollectionIssue = z.infer<typeof collectionIssueSchema>;
 export type Snapshot = z.infer<typeof snapshotSchema>;
 
 /** The collectors every source reports, so dashboards look the same whatever the source. */
-export const COLLECTOR_NAMES = ['wts', 'lsa', 'processes', 'handles', 'tokens'] as const;
+export const COLLECTOR_NAMES = ['wts', 'lsa', 'processes', 'handles', 'tokens', 'services'] as const;
 export type CollectorName = (typeof COLLECTOR_NAMES)[number];

@@ -1,4 +1,5 @@
 import type { HostAnalysis, Zombie } from '../analysis/analyze.js';
+import type { ZombieHolder } from '../analysis/token-accounting.js';
 import { processLabel } from '../analysis/process-label.js';
 import { shortLogonId } from '../model/logon-id.js';
 
@@ -26,6 +27,11 @@ function pad(text: string | number, width: number): string {
   return String(text).padEnd(width);
 }
 
+/** A holder as an administrator names it: `svchost.exe 1064 (Schedule, ProfSvc)`, or `lsass.exe 960`. */
+export function holderLabel(h: ZombieHolder): string {
+  return h.services && h.services.length > 0 ? `${h.image} ${h.pid} (${h.services.join(', ')})` : `${h.image} ${h.pid}`;
+}
+
 function zombieBlock(z: Zombie, evidence: ZombieEvidence, handlesKnown: boolean): string[] {
   const l = z.logon;
   // An agent without --metrics.include-user-names answers without names: the account kind stays.
@@ -39,8 +45,10 @@ function zombieBlock(z: Zombie, evidence: ZombieEvidence, handlesKnown: boolean)
   } else if (z.holders.length === 0) {
     lines.push('  no token handle found: held by a protected process or a non-handle reference (see the runbook)');
   } else {
-    lines.push(`  ${pad('holder', 24)}${pad('pid', 8)}handles`);
-    for (const h of z.holders) lines.push(`  ${pad(h.image, 23)} ${pad(h.pid, 7)} ${h.handles}`);
+    const labels = z.holders.map(holderLabel);
+    const width = Math.max(31, ...labels.map((l) => l.length + 1));
+    lines.push(`  ${pad('holder (pid, services)', width)} handles`);
+    z.holders.forEach((h, i) => lines.push(`  ${pad(labels[i] ?? '', width)} ${h.handles}`));
   }
   lines.push(`  confirm with: handle.exe -a ${shortLogonId(l.logonId)}`);
   return lines;

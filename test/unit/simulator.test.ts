@@ -52,6 +52,27 @@ describe('simulated host', () => {
     for (const image of ['System', 'lsass.exe', 'svchost.exe', 'CtxSvcHost.exe', 'dwm.exe', 'explorer.exe']) expect(images).toContain(image);
   });
 
+  it('names the services of its service processes, and the holders of a leak read svchost.exe <pid> (<services>)', () => {
+    const host = new SimulatedHost(profileParameters('leaky'), 7, BOOT);
+    host.advanceTo(BOOT + 6 * 60 * MINUTE);
+    const snapshot = simulatedSnapshot(host, 'h', 's');
+    expect(snapshotSchema.safeParse(snapshot).success).toBe(true);
+    const svchosts = snapshot.processes!.filter((p) => p.image === 'svchost.exe');
+    expect(svchosts.length).toBeGreaterThan(5);
+    expect(svchosts.every((p) => p.services && p.services.length > 0)).toBe(true);
+    // A service runs in one process only.
+    const all = snapshot.processes!.flatMap((p) => p.services ?? []);
+    expect(new Set(all).size).toBe(all.length);
+    expect(svchosts.some((p) => p.services!.join() === 'UserManager,ProfSvc')).toBe(true);
+    expect(snapshot.processes!.find((p) => p.image === 'CtxSvcHost.exe')?.services?.length).toBeGreaterThan(0);
+    // User sessions' processes host no services.
+    expect(snapshot.processes!.filter((p) => (p.sessionId ?? 0) > 1).some((p) => p.services)).toBe(false);
+    const { analysis } = analyzeSnapshot(snapshot, EMPTY_HISTORY, { ...DEFAULT_ANALYSIS_OPTIONS, gracePeriodMs: 0 });
+    const svchostHolders = analysis.zombies!.flatMap((z) => z.holders).filter((h) => h.image === 'svchost.exe');
+    expect(svchostHolders.length).toBeGreaterThan(0);
+    expect(svchostHolders.every((h) => h.services && h.services.length > 0)).toBe(true);
+  });
+
   it('healthy: keeps zero zombies and reuses session ids for a simulated day', () => {
     const { samples } = run('healthy', 7, 24 * 60, 5);
     expect(Math.max(...samples.map((s) => s.zombies))).toBe(0);

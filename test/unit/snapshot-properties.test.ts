@@ -65,12 +65,16 @@ const logonSession: fc.Arbitrary<LogonSession> = fc.record({
   sid: nullable(text),
 });
 
-const processInfo: fc.Arbitrary<ProcessInfo> = fc.record({
-  pid: nonNegativeInt,
-  image: nonEmptyText,
-  sessionId: nullable(nonNegativeInt),
-  logonId: nullable(logonId),
-});
+const processInfo: fc.Arbitrary<ProcessInfo> = fc.record(
+  {
+    pid: nonNegativeInt,
+    image: nonEmptyText,
+    sessionId: nullable(nonNegativeInt),
+    logonId: nullable(logonId),
+    services: fc.array(nonEmptyText, { minLength: 1, maxLength: 4 }),
+  },
+  { requiredKeys: ['pid', 'image', 'sessionId', 'logonId'] },
+);
 
 const objectAddress = fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map((n) => `0x${n.toString(16)}`);
 // Exactly one of logonId and unresolved is set.

@@ -36,6 +36,11 @@ const DOC: Record<keyof typeof ALL_STRUCTS, { size: number; offsets: Record<stri
     offsets: { TokenId: 0, AuthenticationId: 8, ExpirationTime: 0x10, TokenType: 0x18, ImpersonationLevel: 0x1c, DynamicCharged: 0x20, DynamicAvailable: 0x24, GroupCount: 0x28, PrivilegeCount: 0x2c, ModifiedId: 0x30 },
   },
   TOKEN_PRIVILEGES_1: { size: 16, offsets: { PrivilegeCount: 0, Luid: 4, Attributes: 12 } },
+  SERVICE_STATUS_PROCESS: {
+    size: 36,
+    offsets: { dwServiceType: 0, dwCurrentState: 4, dwControlsAccepted: 8, dwWin32ExitCode: 12, dwServiceSpecificExitCode: 16, dwCheckPoint: 20, dwWaitHint: 24, dwProcessId: 28, dwServiceFlags: 32 },
+  },
+  ENUM_SERVICE_STATUS_PROCESS: { size: 56, offsets: { lpServiceName: 0, lpDisplayName: 8, ServiceStatusProcess: 16 } },
 };
 
 const LAYOUTS: Partial<Record<keyof typeof ALL_STRUCTS, Record<string, number>>> = {
@@ -49,6 +54,8 @@ const LAYOUTS: Partial<Record<keyof typeof ALL_STRUCTS, Record<string, number>>>
   WTS_SESSION_INFO_1: L.WTS_SESSION_INFO_1,
   TOKEN_STATISTICS: L.TOKEN_STATISTICS,
   TOKEN_PRIVILEGES_1: L.TOKEN_PRIVILEGES_1,
+  SERVICE_STATUS_PROCESS: L.SERVICE_STATUS_PROCESS,
+  ENUM_SERVICE_STATUS_PROCESS: L.ENUM_SERVICE_STATUS_PROCESS,
 };
 
 describe('Windows x64 struct layouts (koffi on Linux, fixed-width types)', () => {
@@ -77,5 +84,16 @@ describe('Windows x64 struct layouts (koffi on Linux, fixed-width types)', () =>
     expect(L.TOKEN_QUERY).toBe(0x8);
     expect(L.HANDLE_TABLE.headerSize).toBe(16);
     expect(L.OBJECT_TYPES.firstEntry).toBe(8);
+    expect(L.ERROR_MORE_DATA).toBe(234);
+    expect(L.SC_MANAGER_ENUMERATE_SERVICE).toBe(4);
+    expect(L.SERVICE_WIN32).toBe(0x30);
+    expect(L.SERVICE_ACTIVE).toBe(1);
+  });
+
+  it('reads the embedded SERVICE_STATUS_PROCESS fields at the entry\'s offset plus their own', () => {
+    const embedded = koffi.offsetof(ALL_STRUCTS.ENUM_SERVICE_STATUS_PROCESS, 'ServiceStatusProcess');
+    for (const field of ['dwServiceType', 'dwCurrentState', 'dwProcessId', 'dwServiceFlags'] as const) {
+      expect(L.ENUM_SERVICE_STATUS_PROCESS[field], field).toBe(embedded + koffi.offsetof(ALL_STRUCTS.SERVICE_STATUS_PROCESS, field));
+    }
   });
 });

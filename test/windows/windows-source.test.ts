@@ -1,7 +1,9 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { snapshotSchema } from '../../src/model/snapshot.js';
-import type { NtQueryResult, Win32Api, Win32Result } from '../../src/sources/windows/api.js';
+import type { NtQueryResult, ServiceEnumResult, Win32Api, Win32Result } from '../../src/sources/windows/api.js';
+import { collectServices, SERVICE_LIST_MAX_SIZE } from '../../src/sources/windows/collectors/services.js';
+import { encodeServiceEntries, type ServiceEntry } from '../../src/sources/windows/decoders/services.js';
 import { GrowingBuffer } from '../../src/sources/windows/growing-buffer.js';
 import { encodeHandleTable, type HandleEntry } from '../../src/sources/windows/decoders/handle-table.js';
 import { RegionMemory } from '../../src/sources/windows/decoders/memory.js';
@@ -14,6 +16,11 @@ import type { Snapshot } from '../../src/model/snapshot.js';
 const logger = pino({ level: 'silent' });
 const SELF = 777;
 const TOKEN_TYPE = 3;
+
+type Target = { kind: 'process'; pid: number } | { kind: 'token'; key: string } | { kind: 'scm' };
+
+/** Bytes the SCM needs for these entries: the array, then a name and a display name each. */
+const serviceBytes = (list: readonly ServiceEntry[]) => list.reduce((n, e) => n + L.ENUM_SERVICE_STATUS_PROCESS.size + 4 * (e.name.length + 1), 0);
 
 /** A fake kernel: a handle table, processes, token objects, LSA sessions; counts opens and frees. */
 class FakeApi implements Win32Api {
@@ -49,9 +56,22 @@ class FakeApi implements Win32Api {
   /** Low parts of the LUIDs LsaEnumerateLogonSessions lists. */
   luids = [0x3e7, 0x17c025, 0x20000, 0x30000];
   lsaDataCalls = 0;
-  private handleTargets = new Map<bigint, { kind: 'process'; pid: number } | { kind: 'token'; key: string }>();
+  /** What the service control manager lists, in its order; pid 0 = not running yet. */
+  services: ServiceEntry[] = [
+    { name: 'ProfSvc', pid: 100, serviceType: 0x20, currentState: 4 },
+    { name: 'Schedule', pid: 300, serviceType: 0x20, currentState: 4 },
+    { name: 'UserManager', pid: 100, serviceType: 0x20, currentState: 4 },
+    { name: 'wuauserv', pid: 0, serviceType: 0x20, currentState: 2 },
+  ];
+  /** Rights asked of OpenSCManagerW. */
+  scmAccess: number[] = [];
+  scmDenied = false;
+  /** EnumServicesStatusExW fails with this error. */
+  enumError: number | null = null;
+  enumCalls: { size: number; resume: number }[] = [];
+  private handleTargets = new Map<bigint, Target>();
 
-  private alloc(target: { kind: 'process'; pid: number } | { kind: 'token'; key: string }): bigint {
+  private alloc(target: Target): bigint {
     const h = (this.next += 4n);
     this.open.add(h);
     this.handleTargets.set(h, target);
@@ -195,6 +215,27 @@ class FakeApi implements Win32Api {
   lsaFreeReturnBuffer() {
     this.lsaFreed++;
   }
+  openServiceManager(access: number): Win32Result<bigint> {
+    this.scmAccess.push(access);
+    if (this.scmDenied) return { value: null, error: L.ERROR_ACCESS_DENIED };
+    return { value: this.alloc({ kind: 'scm' }), error: 0 };
+  }
+  /** As the SCM pages: from `resume`, as many entries as fit; ERROR_MORE_DATA with the bytes the rest needs. */
+  enumServices(scm: bigint, buffer: Buffer, resume: number): ServiceEnumResult {
+    this.enumCalls.push({ size: buffer.length, resume });
+    if (this.handleTargets.get(scm)?.kind !== 'scm' || !this.open.has(scm)) return { ok: false, error: L.ERROR_INVALID_HANDLE, bytesNeeded: 0, count: 0, resumeHandle: resume };
+    if (this.enumError !== null) return { ok: false, error: this.enumError, bytesNeeded: 0, count: 0, resumeHandle: resume };
+    const rest = this.services.slice(resume);
+    let fit = 0;
+    for (let used = 0; fit < rest.length && (used += serviceBytes([rest[fit]!])) <= buffer.length; ) fit++;
+    encodeServiceEntries(rest.slice(0, fit), buffer, this.bufferAddress());
+    if (fit === rest.length) return { ok: true, error: 0, bytesNeeded: 0, count: fit, resumeHandle: 0 };
+    return { ok: false, error: L.ERROR_MORE_DATA, bytesNeeded: serviceBytes(rest.slice(fit)), count: fit, resumeHandle: resume + fit };
+  }
+  closeServiceHandle(handle: bigint): void {
+    if (this.handleTargets.get(handle)?.kind !== 'scm') throw new Error('CloseServiceHandle on a handle that is not a service manager');
+    this.closeHandle(handle);
+  }
 }
 
 function scenario(): FakeApi {
@@ -225,7 +266,7 @@ describe('Windows source over a fake Win32 API', () => {
     expect(source.kind).toBe('windows');
     const snap = await source.collect({ deadline: Date.now() + 10_000 });
     expect(snapshotSchema.safeParse(snap).success, JSON.stringify(snapshotSchema.safeParse(snap).error?.issues.slice(0, 3))).toBe(true);
-    expect(snap.collectors.map((c) => [c.name, c.success])).toEqual([['wts', true], ['lsa', true], ['processes', true], ['handles', true], ['tokens', true]]);
+    expect(snap.collectors.map((c) => [c.name, c.success])).toEqual([['wts', true], ['lsa', true], ['processes', true], ['handles', true], ['tokens', true], ['services', true]]);
 
     expect(snap.wtsSessions).toEqual([{ sessionId: 2, name: 'RDP-Tcp#1', state: 'active', user: null, domain: null }]);
     expect(api.wtsFreed).toBe(1);
@@ -257,7 +298,10 @@ describe('Windows source over a fake Win32 API', () => {
     expect(issue('tokens', 'pid_reused')).toBe(1);
 
     expect(snap.processes?.find((p) => p.pid === 0)).toMatchObject({ image: 'Idle', logonId: null });
-    expect(snap.processes?.find((p) => p.pid === 100)).toMatchObject({ image: 'app100.exe', sessionId: 0, logonId: '00000000:000003e7' });
+    expect(snap.processes?.find((p) => p.pid === 100)).toMatchObject({ image: 'app100.exe', sessionId: 0, logonId: '00000000:000003e7', services: ['ProfSvc', 'UserManager'] });
+    expect(snap.processes?.find((p) => p.pid === 300)?.services).toEqual(['Schedule']);
+    expect(snap.processes?.filter((p) => p.services).map((p) => p.pid).sort()).toEqual([100, 300]); // wuauserv (pid 0) hosts nowhere
+    expect(api.scmAccess).toEqual([L.SC_MANAGER_ENUMERATE_SERVICE]); // the least right, nothing more
     expect(api.open.size).toBe(0); // every handle the source opened is closed
 
     const counts: (number | null)[] = [];
@@ -327,6 +371,59 @@ describe('Windows source over a fake Win32 API', () => {
     expect(snap.wtsUserNamesKnown).toBe(false);
     expect(snap.issues.find((i) => i.collector === 'wts' && i.kind === 'user_names_unavailable')?.count).toBe(1);
     expect(api.wtsFreed).toBe(1);
+  });
+
+  it('services: grows a buffer that holds not even one entry, then remembers the size', () => {
+    const api = scenario();
+    const list = new GrowingBuffer('services', 32, SERVICE_LIST_MAX_SIZE);
+    const byPid = collectServices(api, list);
+    expect(Object.fromEntries(byPid)).toEqual({ 100: ['ProfSvc', 'UserManager'], 300: ['Schedule'] });
+    expect(api.enumCalls.map((c) => c.resume)).toEqual([0, 0]); // retried from the start
+    expect(api.enumCalls[1]!.size).toBeGreaterThan(32);
+    api.enumCalls.length = 0;
+    collectServices(api, list);
+    expect(api.enumCalls).toHaveLength(1);
+    expect(api.open.size).toBe(0);
+  });
+
+  it('services: a list longer than one call comes in pages through the resume handle, each call at most 256 KB', () => {
+    const api = scenario();
+    // An RDS host with per-user service instances: 3000 of them, 200 bytes and more each.
+    api.services = Array.from({ length: 3000 }, (_, i) => ({ name: `CDPUserSvc_${i.toString(16).padStart(5, '0')}_per_user_instance_${i}`, pid: 1000 + (i % 50) * 4, serviceType: 0xe0, currentState: 4 }));
+    const byPid = collectServices(api, new GrowingBuffer('services', 64 * 1024, SERVICE_LIST_MAX_SIZE));
+    expect([...byPid.values()].reduce((n, names) => n + names.length, 0)).toBe(3000);
+    expect(byPid.get(1000)).toHaveLength(60);
+    expect(api.enumCalls.length).toBeGreaterThan(2);
+    expect(Math.max(...api.enumCalls.map((c) => c.size))).toBeLessThanOrEqual(SERVICE_LIST_MAX_SIZE);
+    const resumes = api.enumCalls.map((c) => c.resume);
+    expect(resumes[0]).toBe(0);
+    expect(resumes.slice(1).every((r, i) => r >= resumes[i]!)).toBe(true);
+    expect(api.open.size).toBe(0);
+  });
+
+  it('services: a failure degrades only the services collector, and the SCM handle is closed', async () => {
+    for (const breakIt of [(api: FakeApi) => (api.scmDenied = true), (api: FakeApi) => (api.enumError = L.ERROR_ACCESS_DENIED)]) {
+      const api = scenario();
+      breakIt(api);
+      const snap = await createWindowsSourceWithApi(api, { logger }).collect({ deadline: Date.now() + 5000 });
+      expect(snapshotSchema.safeParse(snap).success).toBe(true);
+      expect(snap.collectors.filter((c) => !c.success).map((c) => c.name)).toEqual(['services']);
+      expect(snap.collectors.find((c) => c.name === 'services')?.error).toMatch(/^(OpenSCManagerW|EnumServicesStatusExW)\b.* failed with error 5$/);
+      expect(snap.processes?.find((p) => p.pid === 100)).toMatchObject({ image: 'app100.exe', logonId: '00000000:000003e7' });
+      expect(snap.processes?.some((p) => p.services)).toBe(false);
+      expect(snap.tokenHandles?.length).toBeGreaterThan(300);
+      expect(api.open.size).toBe(0);
+    }
+  });
+
+  it('services: a resume handle that does not move is an error, not an endless loop', () => {
+    const api = scenario();
+    api.enumServices = (_scm, buffer, resume) => {
+      encodeServiceEntries([{ name: 'Stuck', pid: 100, serviceType: 0x20, currentState: 4 }], buffer, api.bufferAddress());
+      return { ok: false, error: L.ERROR_MORE_DATA, bytesNeeded: 100, count: 1, resumeHandle: resume };
+    };
+    expect(() => collectServices(api, new GrowingBuffer('services', 4096, SERVICE_LIST_MAX_SIZE))).toThrow(/resume handle stays at 0/);
+    expect(api.open.size).toBe(0);
   });
 
   it('refuses --source windows off Windows with a usage error', async () => {

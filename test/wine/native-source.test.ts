@@ -59,12 +59,26 @@ describe('Windows native source under Wine', () => {
     const snap = report.snapshot!;
     expect(snap.wtsSessions).toEqual([]);
     expect(snap.logonSessions).toEqual([]);
-    for (const name of ['wts', 'lsa', 'processes', 'handles', 'tokens']) {
+    for (const name of ['wts', 'lsa', 'processes', 'handles', 'tokens', 'services']) {
       const status = snap.collectors.find((c) => c.name === name);
       expect(status, name).toBeDefined();
       expect(status!.success, `${name}: ${status!.error}`).toBe(true);
     }
     expect(snap.processes!.length).toBeGreaterThan(3);
+  });
+
+  it('names the services each process hosts, from Wine\'s own service manager', async () => {
+    const report = await runDiagnose(wine, dir, { collections: 1, name: 'services' });
+    expect(report.error).toBeNull();
+    expect(report.valid, report.validationErrors.join('\n')).toBe(true);
+    const snap = report.snapshot!;
+    const status = snap.collectors.find((c) => c.name === 'services');
+    expect(status?.success, status?.error ?? 'no services collector').toBe(true);
+    const imageOf = new Map<string, string>();
+    for (const p of snap.processes!) for (const name of p.services ?? []) imageOf.set(name, p.image.toLowerCase());
+    // Wine 8 runs these as services of their own processes, started by its services.exe.
+    expect(imageOf.get('PlugPlay'), JSON.stringify([...imageOf])).toBe('plugplay.exe');
+    expect(imageOf.get('RpcSs'), JSON.stringify([...imageOf])).toBe('rpcss.exe');
   });
 
   it('leaves the agent\'s own handle count flat over 50 consecutive collections', async () => {
@@ -102,6 +116,7 @@ describe('Windows native source under Wine', () => {
       const line = body.split('\n').find((l) => /^rdsleak_token_handles\{[^}]*process="node"/.test(l))!;
       const value = Number(line.trim().split(/\s+/).pop());
       expect(value, line).toBeGreaterThanOrEqual(N);
+      expect(body).toMatch(/^rdsleak_collector_success\{collector="services"\} 1$/m);
     } finally {
       server.child.kill('SIGTERM');
       const timer = setTimeout(() => server.child.kill('SIGKILL'), 10_000);

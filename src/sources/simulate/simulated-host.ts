@@ -10,6 +10,30 @@ export const SIMULATION_TICK_MS = 10_000;
 const SERVICE_RELEASE_MAX_MS = 30_000;
 const DOMAIN = 'CORP';
 const DOMAIN_SID = 'S-1-5-21-1004336348-1177238915-682003330';
+/**
+ * The services each simulated service process hosts, as `tasklist /svc` would show them on a Server 2019
+ * RDS host (one svchost per group). Illustrative: plausible names in plausible accounts, not a capture of
+ * a real host; the Citrix names in particular are stand-ins. A fixed table, so the simulation draws no
+ * extra random numbers for it and seeded runs stay as they were.
+ */
+const SVCHOST_INSTANCES: readonly { readonly account: keyof typeof WELL_KNOWN_LOGON_IDS; readonly services: readonly string[] }[] = [
+  // The first is the User Manager's: it takes every logon's tokens.
+  { account: 'system', services: ['UserManager', 'ProfSvc'] },
+  { account: 'system', services: ['DcomLaunch', 'PlugPlay', 'Power'] },
+  { account: 'system', services: ['Schedule', 'Winmgmt', 'gpsvc'] },
+  { account: 'networkService', services: ['RpcSs', 'RpcEptMapper'] },
+  { account: 'localService', services: ['EventLog'] },
+  { account: 'system', services: ['SessionEnv', 'UmRdpService'] },
+  { account: 'localService', services: ['W32Time', 'Dhcp'] },
+  { account: 'system', services: ['LanmanServer', 'Appinfo'] },
+  { account: 'system', services: ['CertPropSvc', 'SENS'] },
+  { account: 'networkService', services: ['TermService', 'CryptSvc'] },
+];
+const LSASS_SERVICES = ['KeyIso', 'SamSs', 'VaultSvc'];
+const SPOOLER_SERVICES = ['Spooler'];
+const CTXSVCHOST_SERVICES = ['CtxSensLoc', 'CtxSmartCardSvc'];
+const BROKER_AGENT_SERVICES = ['BrokerAgent'];
+
 const USER_APPS = ['WINWORD.EXE', 'EXCEL.EXE', 'OUTLOOK.EXE', 'chrome.exe', 'msedge.exe', 'Teams.exe', 'AcroRd32.exe'];
 
 interface SimToken {
@@ -122,7 +146,7 @@ export class SimulatedHost {
   }
 
   processList(): ProcessInfo[] {
-    return [...this.processes.values()].map(({ pid, image, sessionId, logonId }) => ({ pid, image, sessionId, logonId }));
+    return [...this.processes.values()].map(({ pid, image, sessionId, logonId, services }) => ({ pid, image, sessionId, logonId, ...(services ? { services: [...services] } : {}) }));
   }
 
   tokenHandles(): TokenHandle[] {
@@ -151,20 +175,19 @@ export class SimulatedHost {
     this.addProcess(this.systemPid, 'System', 0, system, true);
     for (const image of ['smss.exe', 'csrss.exe', 'wininit.exe', 'services.exe']) this.addProcess(this.allocatePid(), image, 0, system, false);
     this.lsassPid = this.allocatePid();
-    this.addProcess(this.lsassPid, 'lsass.exe', 0, system, true);
-    const serviceAccounts = [system, system, system, networkService, localService, system, localService, system, system, networkService];
-    this.svchostPids = serviceAccounts.map((account) => {
+    this.addProcess(this.lsassPid, 'lsass.exe', 0, system, true, LSASS_SERVICES);
+    this.svchostPids = SVCHOST_INSTANCES.map(({ account, services }) => {
       const pid = this.allocatePid();
-      this.addProcess(pid, 'svchost.exe', 0, account, false);
+      this.addProcess(pid, 'svchost.exe', 0, WELL_KNOWN_LOGON_IDS[account], false, services);
       return pid;
     });
-    // The first svchost hosts the User Manager (it takes every logon's tokens); serviceAccounts is never empty.
+    // The first svchost hosts the User Manager (it takes every logon's tokens); SVCHOST_INSTANCES is never empty.
     this.userManagerPid = this.svchostPids[0] as number;
-    this.addProcess(this.allocatePid(), 'spoolsv.exe', 0, system, false);
+    this.addProcess(this.allocatePid(), 'spoolsv.exe', 0, system, false, SPOOLER_SERVICES);
     if (this.parameters.citrix) {
       this.ctxSvcHostPid = this.allocatePid();
-      this.addProcess(this.ctxSvcHostPid, 'CtxSvcHost.exe', 0, system, false);
-      this.addProcess(this.allocatePid(), 'BrokerAgent.exe', 0, system, false);
+      this.addProcess(this.ctxSvcHostPid, 'CtxSvcHost.exe', 0, system, false, CTXSVCHOST_SERVICES);
+      this.addProcess(this.allocatePid(), 'BrokerAgent.exe', 0, system, false, BROKER_AGENT_SERVICES);
     }
 
     // Long-lived handles services keep to service tokens: the baseline every host shows.
@@ -376,8 +399,8 @@ export class SimulatedHost {
     this.sessionIdReferences.set(sessionId, (this.sessionIdReferences.get(sessionId) ?? 0) + 1);
   }
 
-  private addProcess(pid: number, image: string, sessionId: number, logonId: string, isProtected: boolean): void {
-    this.processes.set(pid, { pid, image, sessionId, logonId, protected: isProtected });
+  private addProcess(pid: number, image: string, sessionId: number, logonId: string, isProtected: boolean, services?: readonly string[]): void {
+    this.processes.set(pid, { pid, image, sessionId, logonId, protected: isProtected, ...(services ? { services: [...services] } : {}) });
     this.references.set(logonId, (this.references.get(logonId) ?? 0) + 1);
   }
 

@@ -17,6 +17,20 @@ export interface NtQueryResult {
   readonly returnLength: number;
 }
 
+/** One EnumServicesStatusExW(SC_ENUM_PROCESS_INFO) call. */
+export interface ServiceEnumResult {
+  /** The call returned TRUE: the list is complete. */
+  readonly ok: boolean;
+  /** GetLastError() when it returned FALSE (ERROR_MORE_DATA: more entries than fit); 0 otherwise. */
+  readonly error: number;
+  /** pcbBytesNeeded: the bytes the remaining entries need. */
+  readonly bytesNeeded: number;
+  /** lpServicesReturned: entries in the buffer. */
+  readonly count: number;
+  /** lpResumeHandle after the call: where the next call continues. */
+  readonly resumeHandle: number;
+}
+
 export interface Win32Api {
   readonly selfPid: number;
   readonly memory: NativeMemory;
@@ -55,4 +69,10 @@ export interface Win32Api {
   lsaEnumerateLogonSessions(): Promise<Win32Result<{ pointer: bigint; count: number }>>;
   lsaGetLogonSessionData(luid: Buffer): Promise<Win32Result<bigint>>;
   lsaFreeReturnBuffer(pointer: bigint): void;
+
+  /** OpenSCManagerW(NULL, NULL, access) on the local active database. */
+  openServiceManager(access: number): Win32Result<bigint>;
+  /** EnumServicesStatusExW(scm, SC_ENUM_PROCESS_INFO, SERVICE_WIN32, SERVICE_ACTIVE, buffer, ..., &resume, NULL). */
+  enumServices(scm: bigint, buffer: Buffer, resumeHandle: number): ServiceEnumResult;
+  closeServiceHandle(handle: bigint): void;
 }

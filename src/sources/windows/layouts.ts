@@ -108,6 +108,36 @@ export const TOKEN_STATISTICS = {
   ModifiedId: 0x30,
 } as const;
 
+/** SERVICE_STATUS_PROCESS (winsvc.h): nine DWORDs. */
+export const SERVICE_STATUS_PROCESS = {
+  size: 36,
+  dwServiceType: 0,
+  dwCurrentState: 4,
+  dwControlsAccepted: 8,
+  dwWin32ExitCode: 12,
+  dwServiceSpecificExitCode: 16,
+  dwCheckPoint: 20,
+  dwWaitHint: 24,
+  dwProcessId: 28,
+  dwServiceFlags: 32,
+} as const;
+
+/**
+ * ENUM_SERVICE_STATUS_PROCESSW (EnumServicesStatusExW, SC_ENUM_PROCESS_INFO): two string pointers, then
+ * SERVICE_STATUS_PROCESS; 56 bytes with the tail padding to pointer alignment. The strings lie in the
+ * same output buffer, after the array. Fields of the embedded status are given here from the entry's start.
+ */
+export const ENUM_SERVICE_STATUS_PROCESS = {
+  size: 56,
+  lpServiceName: 0,
+  lpDisplayName: 8,
+  ServiceStatusProcess: 16,
+  dwServiceType: 16 + SERVICE_STATUS_PROCESS.dwServiceType,
+  dwCurrentState: 16 + SERVICE_STATUS_PROCESS.dwCurrentState,
+  dwProcessId: 16 + SERVICE_STATUS_PROCESS.dwProcessId,
+  dwServiceFlags: 16 + SERVICE_STATUS_PROCESS.dwServiceFlags,
+} as const;
+
 /** TOKEN_PRIVILEGES with one LUID_AND_ATTRIBUTES. */
 export const TOKEN_PRIVILEGES_1 = { size: 16, PrivilegeCount: 0, Luid: 4, Attributes: 12 } as const;
 
@@ -136,6 +166,16 @@ export const ERROR_ACCESS_DENIED = 5;
 export const ERROR_INVALID_HANDLE = 6;
 export const ERROR_INVALID_PARAMETER = 87;
 export const ERROR_NOT_ALL_ASSIGNED = 1300;
+export const ERROR_INSUFFICIENT_BUFFER = 122;
+export const ERROR_MORE_DATA = 234;
+
+/** Service control manager: the one right the services collector asks for, and its query. */
+export const SC_MANAGER_ENUMERATE_SERVICE = 0x0004;
+export const SC_ENUM_PROCESS_INFO = 0;
+/** SERVICE_WIN32_OWN_PROCESS | SERVICE_WIN32_SHARE_PROCESS: services with a process of their own or a shared svchost. */
+export const SERVICE_WIN32 = 0x30;
+/** Running, start pending, stop pending, paused...: every state but stopped. */
+export const SERVICE_ACTIVE = 0x1;
 
 /** WTS_TYPE_CLASS for WTSFreeMemoryExW. */
 export const WTSTypeSessionInfoLevel1 = 2;

@@ -173,6 +173,24 @@ export const TOKEN_STATISTICS_T = struct('RDSLEAK_TOKEN_STATISTICS', {
   ModifiedId: LUID_T,
 });
 
+export const SERVICE_STATUS_PROCESS_T = struct('RDSLEAK_SERVICE_STATUS_PROCESS', {
+  dwServiceType: 'uint32_t',
+  dwCurrentState: 'uint32_t',
+  dwControlsAccepted: 'uint32_t',
+  dwWin32ExitCode: 'uint32_t',
+  dwServiceSpecificExitCode: 'uint32_t',
+  dwCheckPoint: 'uint32_t',
+  dwWaitHint: 'uint32_t',
+  dwProcessId: 'uint32_t',
+  dwServiceFlags: 'uint32_t',
+});
+
+export const ENUM_SERVICE_STATUS_PROCESS_T = struct('RDSLEAK_ENUM_SERVICE_STATUS_PROCESSW', {
+  lpServiceName: 'void *',
+  lpDisplayName: 'void *',
+  ServiceStatusProcess: SERVICE_STATUS_PROCESS_T,
+});
+
 export const TOKEN_PRIVILEGES_1_T = struct('RDSLEAK_TOKEN_PRIVILEGES_1', {
   PrivilegeCount: 'uint32_t',
   Luid: LUID_T,
@@ -191,4 +209,6 @@ export const ALL_STRUCTS = {
   WTS_SESSION_INFO_1: WTS_SESSION_INFO_1_T,
   TOKEN_STATISTICS: TOKEN_STATISTICS_T,
   TOKEN_PRIVILEGES_1: TOKEN_PRIVILEGES_1_T,
+  SERVICE_STATUS_PROCESS: SERVICE_STATUS_PROCESS_T,
+  ENUM_SERVICE_STATUS_PROCESS: ENUM_SERVICE_STATUS_PROCESS_T,
 } as const;

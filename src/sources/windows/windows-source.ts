@@ -9,6 +9,7 @@ import type { Win32Api } from './api.js';
 import { collectHandles, HANDLE_TABLE_INITIAL_SIZE, TokenTypeIndex, type HandleScan } from './collectors/handles.js';
 import { collectLogonSessions, LogonSessionCache } from './collectors/lsa.js';
 import { collectProcesses, PROCESS_TABLE_INITIAL_SIZE, type ProcessScan } from './collectors/processes.js';
+import { collectServices, SERVICE_LIST_INITIAL_SIZE, SERVICE_LIST_MAX_SIZE, withServices, type ServicesByPid } from './collectors/services.js';
 import { resolveTokenHandles } from './collectors/tokens.js';
 import { emptyTokenCacheStats, fileTimeOf, TokenCache, type TokenCacheStats } from './token-cache.js';
 import { collectWtsSessions } from './collectors/wts.js';
@@ -71,6 +72,7 @@ export function createWindowsSourceWithApi(api: Win32Api, options: WindowsSource
   const runner = new CollectorRunner();
   const handleTable = new GrowingBuffer('NtQuerySystemInformation(SystemExtendedHandleInformation)', HANDLE_TABLE_INITIAL_SIZE);
   const processTable = new GrowingBuffer('NtQuerySystemInformation(SystemProcessInformation)', PROCESS_TABLE_INITIAL_SIZE);
+  const serviceList = new GrowingBuffer('EnumServicesStatusExW(SC_ENUM_PROCESS_INFO)', SERVICE_LIST_INITIAL_SIZE, SERVICE_LIST_MAX_SIZE);
   const log = {
     wts: logger.child({ collector: 'wts' }),
     lsa: logger.child({ collector: 'lsa' }),
@@ -109,7 +111,10 @@ export function createWindowsSourceWithApi(api: Win32Api, options: WindowsSource
     // or was created after it (and is then not cached), so a cached answer never meets a pid's new owner.
     const tableTakenAt = fileTimeOf(Date.now());
     const handles: CollectorOutcome<HandleScan> = await runner.run('handles', deadline, () => collectHandles(api, handleTable, typeIndex));
-    const processes: CollectorOutcome<ProcessScan> = await runner.run('processes', deadline, () => collectProcesses(api, processTable, issues));
+    const [processes, services]: [CollectorOutcome<ProcessScan>, CollectorOutcome<ServicesByPid>] = await Promise.all([
+      runner.run('processes', deadline, () => collectProcesses(api, processTable, issues)),
+      runner.run('services', deadline, () => collectServices(api, serviceList)),
+    ]);
     const scan = handles.value;
     const tokens = await runner.run('tokens', deadline, async () => {
       if (!scan) throw new RdsLeakError('E_NATIVE_CALL', 'no handle table in this scan (the handles collector failed)');
@@ -137,9 +142,10 @@ export function createWindowsSourceWithApi(api: Win32Api, options: WindowsSource
       wtsSessions: wts.value?.sessions ?? null,
       ...(wts.value && !wts.value.userNamesKnown ? { wtsUserNamesKnown: false } : {}),
       logonSessions: lsa.value,
-      processes: processes.value?.processes ?? null,
+      // Without the services collector the processes are still known, only not which services they host.
+      processes: processes.value ? (services.value ? withServices(processes.value.processes, services.value) : processes.value.processes) : null,
       tokenHandles: tokens.value,
-      collectors: [wts.status, lsa.status, processes.status, handles.status, tokens.status],
+      collectors: [wts.status, lsa.status, processes.status, handles.status, tokens.status, services.status],
       issues: issues.list(),
     };
   }

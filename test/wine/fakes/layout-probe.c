@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "windows-structs.h"
+#include <winsvc.h> /* not in windows.h under WIN32_LEAN_AND_MEAN */
 
 static FILE *out;
 static int firstStruct = 1, firstField;
@@ -31,6 +32,10 @@ _Static_assert(offsetof(SYSTEM_PROCESS_INFORMATION, UniqueProcessId) == offsetof
 _Static_assert(offsetof(SYSTEM_PROCESS_INFORMATION, InheritedFromUniqueProcessId) == offsetof(RDS_SYSTEM_PROCESS_INFORMATION, InheritedFromUniqueProcessId), "InheritedFromUniqueProcessId");
 _Static_assert(offsetof(SYSTEM_PROCESS_INFORMATION, HandleCount) == offsetof(RDS_SYSTEM_PROCESS_INFORMATION, HandleCount), "HandleCount");
 _Static_assert(offsetof(SYSTEM_PROCESS_INFORMATION, SessionId) == offsetof(RDS_SYSTEM_PROCESS_INFORMATION, SessionId), "SessionId");
+
+/* The services collector's entry, checked at compile time too (no Wine needed to catch a drift here). */
+_Static_assert(sizeof(ENUM_SERVICE_STATUS_PROCESSW) == 56, "ENUM_SERVICE_STATUS_PROCESSW size");
+_Static_assert(offsetof(ENUM_SERVICE_STATUS_PROCESSW, ServiceStatusProcess.dwProcessId) == 44, "ENUM_SERVICE_STATUS_PROCESSW dwProcessId");
 
 int wmain(int argc, wchar_t **argv) {
   out = argc > 1 ? _wfopen(argv[1], L"w") : stdout;
@@ -114,6 +119,20 @@ int wmain(int argc, wchar_t **argv) {
   field("Luid", offsetof(TOKEN_PRIVILEGES, Privileges[0].Luid));
   field("Attributes", offsetof(TOKEN_PRIVILEGES, Privileges[0].Attributes)); end();
 
+  begin("SERVICE_STATUS_PROCESS", sizeof(SERVICE_STATUS_PROCESS));
+  F(SERVICE_STATUS_PROCESS, dwServiceType); F(SERVICE_STATUS_PROCESS, dwCurrentState); F(SERVICE_STATUS_PROCESS, dwControlsAccepted);
+  F(SERVICE_STATUS_PROCESS, dwWin32ExitCode); F(SERVICE_STATUS_PROCESS, dwServiceSpecificExitCode); F(SERVICE_STATUS_PROCESS, dwCheckPoint);
+  F(SERVICE_STATUS_PROCESS, dwWaitHint); F(SERVICE_STATUS_PROCESS, dwProcessId); F(SERVICE_STATUS_PROCESS, dwServiceFlags); end();
+
+#define S ENUM_SERVICE_STATUS_PROCESSW
+  begin("ENUM_SERVICE_STATUS_PROCESS", sizeof(S));
+  F(S, lpServiceName); F(S, lpDisplayName); F(S, ServiceStatusProcess);
+  field("dwServiceType", offsetof(S, ServiceStatusProcess.dwServiceType));
+  field("dwCurrentState", offsetof(S, ServiceStatusProcess.dwCurrentState));
+  field("dwProcessId", offsetof(S, ServiceStatusProcess.dwProcessId));
+  field("dwServiceFlags", offsetof(S, ServiceStatusProcess.dwServiceFlags)); end();
+#undef S
+
   begin("GENERIC_MAPPING", sizeof(GENERIC_MAPPING));
   F(GENERIC_MAPPING, GenericRead); F(GENERIC_MAPPING, GenericWrite); F(GENERIC_MAPPING, GenericExecute); F(GENERIC_MAPPING, GenericAll); end();
 
@@ -143,6 +162,12 @@ int wmain(int argc, wchar_t **argv) {
   C("ERROR_INVALID_PARAMETER", ERROR_INVALID_PARAMETER);
   C("ERROR_NOT_ALL_ASSIGNED", ERROR_NOT_ALL_ASSIGNED);
   C("WTSTypeSessionInfoLevel1", WTSTypeSessionInfoLevel1);
+  C("ERROR_INSUFFICIENT_BUFFER", ERROR_INSUFFICIENT_BUFFER);
+  C("ERROR_MORE_DATA", ERROR_MORE_DATA);
+  C("SC_MANAGER_ENUMERATE_SERVICE", SC_MANAGER_ENUMERATE_SERVICE);
+  C("SC_ENUM_PROCESS_INFO", SC_ENUM_PROCESS_INFO);
+  C("SERVICE_WIN32", SERVICE_WIN32);
+  C("SERVICE_ACTIVE", SERVICE_ACTIVE);
   fprintf(out, "\n}}\n");
   if (out != stdout) fclose(out);
   return 0;

@@ -37,3 +37,20 @@ export function inlineUnicodeStringAt(buf: Buffer, len: number, off: number, buf
   const s = Number(start);
   return buf.toString('utf16le', s, s + length);
 }
+
+/**
+ * A NUL-terminated UTF-16 string whose pointer points inside the same output buffer (the service names of
+ * EnumServicesStatusExW): bounds-checked, at most `maxChars` characters, and it must end inside the buffer.
+ */
+export function inlineWideZAt(buf: Buffer, len: number, pointer: bigint, bufferAddress: bigint, maxChars: number, what: string): string {
+  if (pointer === 0n) return '';
+  const limit = Math.min(len, buf.length);
+  const start = pointer - bufferAddress;
+  if (start < 0n || start >= BigInt(limit) || start % 2n !== 0n) {
+    throw decodeError(what, `string at 0x${pointer.toString(16)} lies outside the ${limit}-byte buffer`);
+  }
+  const s = Number(start);
+  const end = Math.min(limit - 1, s + maxChars * 2 + 2);
+  for (let o = s; o < end; o += 2) if (buf.readUInt16LE(o) === 0) return buf.toString('utf16le', s, o);
+  throw decodeError(what, `no terminating NUL within ${maxChars} characters or before the end of the buffer`);
+}

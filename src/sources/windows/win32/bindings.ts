@@ -6,15 +6,16 @@
  *
  * Verified under Wine 8 with Windows Node 22 (npm run test:wine): NtQuerySystemInformation 5 and 64,
  * NtQueryObject types, OpenProcess, OpenProcessToken, DuplicateHandle, GetTokenInformation, CloseHandle,
- * GetProcessTimes, the WTS/LSA calls (which Wine answers with zero sessions). GetProcessHandleCount is a
- * stub under Wine (returns 0): the source then counts its own entries in the handle table instead.
- * Only on paper: the LSA/WTS result decoding with real sessions, SeDebugPrivilege effects, protected
- * processes (see docs/windows-verification.md).
+ * GetProcessTimes, the WTS/LSA calls (which Wine answers with zero sessions), OpenSCManagerW and
+ * EnumServicesStatusExW (Wine's services.exe lists its running services with their pids, all or nothing).
+ * GetProcessHandleCount is a stub under Wine (returns 0): the source then counts its own entries in the
+ * handle table instead. Only on paper: the LSA/WTS result decoding with real sessions, SeDebugPrivilege
+ * effects, protected processes, the service list in pages (see docs/windows-verification.md).
  */
 import koffi, { type LibraryHandle } from 'koffi';
-import type { NtQueryResult, Win32Api, Win32Result } from '../api.js';
+import type { NtQueryResult, ServiceEnumResult, Win32Api, Win32Result } from '../api.js';
 import { KoffiMemory } from '../koffi-memory.js';
-import { ERROR_NOT_ALL_ASSIGNED, LUID, SE_PRIVILEGE_ENABLED, TOKEN_ADJUST_PRIVILEGES, TOKEN_PRIVILEGES_1, TOKEN_QUERY, TokenStatisticsClass, WTSTypeSessionInfoLevel1, ObjectTypesInformation } from '../layouts.js';
+import { ERROR_NOT_ALL_ASSIGNED, LUID, SC_ENUM_PROCESS_INFO, SE_PRIVILEGE_ENABLED, SERVICE_ACTIVE, SERVICE_WIN32, TOKEN_ADJUST_PRIVILEGES, TOKEN_PRIVILEGES_1, TOKEN_QUERY, TokenStatisticsClass, WTSTypeSessionInfoLevel1, ObjectTypesInformation } from '../layouts.js';
 import { RdsLeakError } from '../../../errors.js';
 import { isWindows } from '../../../platform/os.js';
 
@@ -59,6 +60,13 @@ export function loadWin32Api(): Win32Api {
   const GetTokenInformation = bind<[bigint, number, Buffer, number, number[]], number>(advapi32, 'int32_t GetTokenInformation(void *token, uint32_t cls, void *buf, uint32_t len, _Out_ uint32_t *ret)');
   const LookupPrivilegeValueW = bind<[null, string, Buffer], number>(advapi32, 'int32_t LookupPrivilegeValueW(const char16_t *system, const char16_t *name, void *luid)');
   const AdjustTokenPrivileges = bind<[bigint, number, Buffer, number, null, null], number>(advapi32, 'int32_t AdjustTokenPrivileges(void *token, int32_t disableAll, void *state, uint32_t len, void *prev, void *retLen)');
+
+  const OpenSCManagerW = bind<[null, null, number], Ptr>(advapi32, 'void *OpenSCManagerW(const char16_t *machine, const char16_t *database, uint32_t access)');
+  const EnumServicesStatusExW = bind<[bigint, number, number, number, Buffer, number, number[], number[], number[], null], number>(
+    advapi32,
+    'int32_t EnumServicesStatusExW(void *scm, uint32_t level, uint32_t type, uint32_t state, void *buf, uint32_t len, _Out_ uint32_t *needed, _Out_ uint32_t *returned, _Inout_ uint32_t *resume, const char16_t *group)',
+  );
+  const CloseServiceHandle = bind<[bigint], number>(advapi32, 'int32_t CloseServiceHandle(void *h)');
 
   const LsaEnumerateLogonSessions = bind<[number[], Ptr[]], number>(secur32, 'uint32_t LsaEnumerateLogonSessions(_Out_ uint32_t *count, _Out_ void **list)');
   const LsaGetLogonSessionData = bind<[Buffer, Ptr[]], number>(secur32, 'uint32_t LsaGetLogonSessionData(void *luid, _Out_ void **data)');
@@ -193,6 +201,22 @@ export function loadWin32Api(): Win32Api {
     },
     lsaFreeReturnBuffer(pointer: bigint) {
       LsaFreeReturnBuffer(pointer);
+    },
+
+    openServiceManager(access: number): Win32Result<bigint> {
+      const h = OpenSCManagerW(null, null, access);
+      return h === null || h === 0n ? fail(GetLastError()) : { value: toBig(h), error: 0 };
+    },
+    // Synchronous: the SCM answers from memory in milliseconds, and GetLastError must follow the call.
+    enumServices(scm: bigint, buffer: Buffer, resumeHandle: number): ServiceEnumResult {
+      const needed = [0];
+      const returned = [0];
+      const resume = [resumeHandle];
+      const ok = EnumServicesStatusExW(scm, SC_ENUM_PROCESS_INFO, SERVICE_WIN32, SERVICE_ACTIVE, buffer, buffer.length, needed, returned, resume, null) !== 0;
+      return { ok, error: ok ? 0 : GetLastError(), bytesNeeded: u32(needed), count: u32(returned), resumeHandle: u32(resume) };
+    },
+    closeServiceHandle(handle: bigint): void {
+      CloseServiceHandle(handle);
     },
   };
   return api;
