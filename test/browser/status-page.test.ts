@@ -1,7 +1,7 @@
 /**
  * The status page in a real browser: Debian's chromium (never a downloaded one) driven by
  * playwright-core against a running agent on a leaky simulated host. The page's numbers must equal
- * /metrics of the same collection (--collection.min-interval=1h keeps the host still between the two
+ * /metrics of the same collection (scrape mode with --collection.min-interval=1h keeps the host still between the two
  * reads), its table and charts must render without console errors, and axe-core must find no serious
  * or critical accessibility violation. Screenshots go to build/test-artifacts/.
  */
@@ -16,7 +16,7 @@ import { Exposition } from '../fixtures/exposition.js';
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = resolve(import.meta.dirname, '../../build/test-artifacts');
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const LEAKY_HOST = ['--simulate.profile=leaky', '--simulate.advance=3h', '--simulate.seed=5', '--simulate.speed=1', '--zombie.grace-period=0s', '--collection.min-interval=1h'];
+const LEAKY_HOST = ['--simulate.profile=leaky', '--simulate.advance=3h', '--simulate.seed=5', '--simulate.speed=1', '--zombie.grace-period=0s', '--collection.mode=scrape', '--collection.min-interval=1h'];
 
 interface AxeViolation {
   id: string;

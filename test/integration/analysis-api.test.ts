@@ -16,7 +16,8 @@ import { AgentProcess, freePort, runCli } from '../fixtures/agent-process.js';
 import { silentLogger } from '../fixtures/fake-sources.js';
 import { tempDir } from '../fixtures/temp-dir.js';
 
-const LEAKY = ['--simulate.profile=leaky', '--simulate.advance=3h', '--simulate.seed=5', '--zombie.grace-period=0s'];
+// Scrape mode: these tests count one collection per scrape.
+const LEAKY = ['--simulate.profile=leaky', '--simulate.advance=3h', '--simulate.seed=5', '--zombie.grace-period=0s', '--collection.mode=scrape'];
 const API = '/api/v1/analysis';
 
 interface ApiZombie {
