@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 import type { HostAnalysis } from '../analysis/analyze.js';
-import { analysisOptionsFrom } from '../analysis/flags.js';
+import { analysisOptionsFrom, type AnalysisOptions } from '../analysis/flags.js';
 import { HostAnalyzer } from '../analysis/host-analyzer.js';
 import { collectionSettingsFrom } from '../collection/flags.js';
 import type { FlagValues } from '../flags/flag-values.js';
 import { formatDuration } from '../flags/duration.js';
 import { REPORT_FORMAT } from '../report/flags.js';
-import { renderJsonReport, renderTextReport, reportExitCode, REPORT_EXIT } from '../report/report.js';
+import { renderJsonReport, renderTextReport, reportExitCode, REPORT_EXIT, type ZombieEvidence } from '../report/report.js';
 import { createSource } from '../sources/create-source.js';
 import { sourceConfigFrom } from '../sources/flags.js';
 import type { SnapshotSource } from '../sources/source.js';
@@ -23,18 +23,27 @@ import { agentTargetFrom, getFromAgent, type AgentTarget } from './agent-client.
  * the grace period); a live host is looked at again after the grace period when something looks
  * orphaned, so a logoff in progress never makes a monitoring check fail.
  */
-async function analyseHost(source: SnapshotSource, analyzer: HostAnalyzer, timeoutMs: number, io: Io): Promise<HostAnalysis | null> {
-  const collect = async () => analyzer.analyze(await source.collect({ deadline: Date.now() + timeoutMs }));
+async function analyseHost(source: SnapshotSource, options: AnalysisOptions, timeoutMs: number, io: Io): Promise<{ analysis: HostAnalysis | null; evidence: ZombieEvidence }> {
   const clock = source.clock;
+  // One recorded snapshot cannot show that anything stayed orphaned: its orphaned logon sessions are
+  // listed as not yet confirmed (exit 1), as `analyze` lists those of a single capture.
+  const single = clock.kind === 'recorded' && clock.snapshots === 1 && options.gracePeriodMs > 0;
+  const analyzer = new HostAnalyzer(single ? { ...options, gracePeriodMs: 0 } : options);
+  const collect = async () => analyzer.analyze(await source.collect({ deadline: Date.now() + timeoutMs }));
   if (clock.kind === 'recorded') {
     let analysis: HostAnalysis | null = null;
     for (let i = 0; i < clock.snapshots; i++) analysis = await collect();
-    return analysis;
+    return { analysis, evidence: single ? 'single_capture' : 'grace_period' };
   }
+  return { analysis: await waitOutGracePeriod(analyzer, collect, clock.scale, io), evidence: 'grace_period' };
+}
+
+/** A live host: looked at again after the grace period (in the source's time) when something looks orphaned. */
+async function waitOutGracePeriod(analyzer: HostAnalyzer, collect: () => Promise<HostAnalysis>, scale: number, io: Io): Promise<HostAnalysis> {
   const first = await collect();
   const pending = first.pendingCandidates;
   if (pending === 0 || analyzer.gracePeriodMs === 0) return first;
-  const waitMs = analyzer.gracePeriodMs / clock.scale;
+  const waitMs = analyzer.gracePeriodMs / scale;
   io.stderr.write(
     `rds-leak-exporter: ${pending} logon session${pending > 1 ? 's look' : ' looks'} orphaned; waiting ${formatDuration(Math.ceil(waitMs / 1000) * 1000)} (the grace period) to confirm (--zombie.grace-period=0s skips this)\n`,
   );
@@ -108,11 +117,11 @@ export async function reportCommand(flags: FlagValues, logger: Logger, io: Io): 
   }
   const source = await createSource(sourceConfig, logger);
   try {
-    const analysis = await analyseHost(source, new HostAnalyzer(analysisOptionsFrom(flags)), timeoutMs, io);
+    const { analysis, evidence } = await analyseHost(source, analysisOptionsFrom(flags), timeoutMs, io);
     if (!analysis) return REPORT_EXIT.error;
     const format = flags.get(REPORT_FORMAT);
     if (format === 'prom') io.stdout.write(await buildAnalysisRegistry(analysis, metricsOptionsFrom(flags)).metrics());
-    else io.stdout.write(format === 'json' ? renderJsonReport(analysis) : renderTextReport(analysis));
+    else io.stdout.write(format === 'json' ? renderJsonReport(analysis, evidence) : renderTextReport(analysis, evidence));
     return reportExitCode(analysis);
   } finally {
     await source.close();

@@ -77,11 +77,17 @@ describe('report on a live (simulated) source waits out the grace period', () =>
     expect(r.code).toBe(1);
   });
 
-  it('a single recorded snapshot cannot show the grace period and says so', async () => {
+  it('a single recorded snapshot cannot show the grace period: orphaned logon sessions, not yet confirmed, exit 1', async () => {
     const path = tempFile('one.json', serializeSnapshot(articleHost().build()));
     const r = await runCli(['report', '--source=file', `--file.path=${path}`]);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain('Note: 1 logon session(s) look orphaned but have not stayed so for the grace period yet (--zombie.grace-period=0s lists them now).');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('Orphaned logon sessions, not yet confirmed: 1');
+    expect(r.stdout).toContain('Orphaned logon session (not yet confirmed) 00000000:0017c025');
+    expect(r.stdout).toMatch(/Note: .*single/i);
+    const json = await runCli(['report', '--source=file', `--file.path=${path}`, '--report.format=json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ evidence: 'single_capture' });
+    const healthy = tempFile('healthy.json', serializeSnapshot(healthyHost().build()));
+    expect((await runCli(['report', '--source=file', `--file.path=${healthy}`])).code).toBe(0);
   });
 });
 
