@@ -61,7 +61,11 @@ describe('scenario 6 (light): a large scripted host', () => {
     expect(audit.unfreed).toEqual([]);
     expect(audit.badFrees).toEqual([]);
     expect(audit.wrongFree).toEqual([]);
-    expect(audit.byKind['lsa-data']).toBe(COLLECTIONS * (LOGONS - 1));
+    // Logon session data is cached across scans (issue 8): every logon session is read once, later scans
+    // read only the share due for re-verification (about 2 %), never all of them again.
+    const lsaData = audit.byKind['lsa-data'] ?? 0;
+    expect(lsaData).toBeGreaterThanOrEqual(LOGONS - 1);
+    expect(lsaData).toBeLessThan((LOGONS - 1) * (1 + (COLLECTIONS - 1) * 0.05));
     expect(audit.frees).toBe(audit.allocations);
   });
 
