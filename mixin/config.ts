@@ -106,6 +106,8 @@ export interface MixinConfig {
   /** Hosts down on purpose: RdsExporterDown and RdsExporterSiteDown ignore them. */
   readonly expectedDown: readonly ExpectedDown[];
   readonly exporterAbsentFor: Duration;
+  /** RdsExporterCollectionStale: the last successful collection is older than `threshold` seconds (the agent answers, its data does not move). */
+  readonly collectionStale: Tier<number>;
   /** keep_firing_for of the leak alerts, so a host does not flap between firing and resolved. */
   readonly keepFiringFor: Duration;
 }
@@ -163,6 +165,8 @@ export const defaultConfig: MixinConfig = {
     { reason: 'maintenance', expr: `${USER_PROVIDED_METRICS[1]} == 1`, on: [DEFAULT_LABELS.farm] },
   ],
   exporterAbsentFor: '15m',
+  // Background collections run every 15 s: 5 minutes without a good one is 20 missed in a row.
+  collectionStale: { threshold: 300, for: '10m' },
   keepFiringFor: '15m',
 };
 

@@ -93,6 +93,7 @@ export const ALERT_NAMES = [
   'RdsExporterAbsent',
   'RdsCollectorFailing',
   'RdsCollectorTimingOut',
+  'RdsExporterCollectionStale',
 ] as const;
 
 export type AlertName = (typeof ALERT_NAMES)[number];
@@ -327,6 +328,26 @@ function collectorFailing(config: MixinConfig): AlertingRule {
   };
 }
 
+/**
+ * The agent answers (so RdsExporterDown stays silent) but its last successful collection keeps getting
+ * older: every collection fails or runs past its budget, and /metrics serves the last good result.
+ */
+function collectionStale(config: MixinConfig): AlertingRule {
+  const t = config.collectionStale;
+  return {
+    alert: 'RdsExporterCollectionStale',
+    expr: `min_over_time(rdsleak_last_collection_age_seconds{${config.selector}}[${config.windows.gaugeSmoothing}]) > ${t.threshold}`,
+    for: t.for,
+    labels: { severity: 'warning' },
+    annotations: annotations(
+      config,
+      'RdsExporterCollectionStale',
+      'An exporter serves leak metrics from an old collection.',
+      `The last successful collection on {{ $labels.instance }} is {{ $value | humanizeDuration }} old; its rdsleak_* series show the host as it was then.`,
+    ),
+  };
+}
+
 function collectorTimingOut(config: MixinConfig): AlertingRule {
   const t = config.thresholds.collectorTimeoutRatio;
   const w = config.windows.collectorHealth;
@@ -360,7 +381,7 @@ export function alertingRules(config: MixinConfig): RuleFile<AlertingRule> {
       },
       {
         name: 'rds-leak-exporter.exporter',
-        rules: [exporterDown(config), exporterSiteDown(config), exporterAbsent(config), collectorFailing(config), collectorTimingOut(config)],
+        rules: [exporterDown(config), exporterSiteDown(config), exporterAbsent(config), collectorFailing(config), collectorTimingOut(config), collectionStale(config)],
       },
     ],
   };

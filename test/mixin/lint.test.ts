@@ -65,7 +65,7 @@ describe('PromQL in rules and dashboards', () => {
     const unused = METRIC_NAMES.filter((m) => !used.has(m));
     // Only the benign-event counter and the bookkeeping gauges may be left out. The collection age
     // (issue 8) waits for its staleness alert in the mixin.
-    const bookkeeping = ['rdsleak_collection_issues', 'rdsleak_last_collection_timestamp_seconds', 'rdsleak_zombie_logon_session_info_dropped', 'rdsleak_last_collection_age_seconds'];
+    const bookkeeping = ['rdsleak_collection_issues', 'rdsleak_last_collection_timestamp_seconds', 'rdsleak_zombie_logon_session_info_dropped'];
     expect(unused.filter((m) => !bookkeeping.includes(m))).toEqual([]);
   });
 });
@@ -151,7 +151,7 @@ describe('alerts', () => {
 /** The four bold-labelled parts of every alert section of docs/runbooks.md, in this order. */
 const RUNBOOK_PARTS = ['Meaning', 'Confirm', 'What to do', 'Send to the vendor'] as const;
 /** Alerts about the exporter itself: their vendor is rds-leak-exporter (logs, /health, version). */
-const EXPORTER_HEALTH_ALERTS: readonly string[] = ['RdsExporterDown', 'RdsExporterSiteDown', 'RdsExporterAbsent', 'RdsCollectorFailing', 'RdsCollectorTimingOut'];
+const EXPORTER_HEALTH_ALERTS: readonly string[] = ['RdsExporterDown', 'RdsExporterSiteDown', 'RdsExporterAbsent', 'RdsCollectorFailing', 'RdsCollectorTimingOut', 'RdsExporterCollectionStale'];
 
 /** The text of the `## <name>` section, up to the next `## ` heading. */
 function runbookSection(name: string): string {
