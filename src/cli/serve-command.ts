@@ -8,6 +8,8 @@ import type { Logger } from 'pino';
 import { analysisOptionsFrom } from '../analysis/flags.js';
 import { HostAnalyzer } from '../analysis/host-analyzer.js';
 import { BackgroundCollection } from '../collection/background-collection.js';
+import { ScrapeTimeExposition } from '../collection/scrape-time-exposition.js';
+import type { MetricsExposition } from '../metrics/scrape-exposition.js';
 import { CollectionService } from '../collection/collection-service.js';
 import { collectionSettingsFrom, stateFilePath } from '../collection/flags.js';
 import { CandidateStateFile } from '../collection/state-file.js';
@@ -146,23 +148,6 @@ export async function startServer(flags: FlagValues, logger: Logger, options: St
     userNamesIncluded: metricsOptions.includeUserNames,
     startedAt,
   };
-  let textfile: TextfileExport | null = null;
-  if (textfileDirectory !== null) {
-    textfile = new TextfileExport(
-      service,
-      metrics.registry,
-      { directory: textfileDirectory, intervalMs: flags.get(TEXTFILE_INTERVAL), collectionTimeoutMs: collection.timeoutMs, metrics: metricsOptions },
-      logger.child({ component: 'textfile' }),
-    );
-    try {
-      await textfile.start();
-    } catch (error) {
-      await closeHttp();
-      await source.close();
-      throw error;
-    }
-    logger.info({ directory: textfileDirectory, interval_seconds: flags.get(TEXTFILE_INTERVAL) / 1000 }, 'writing the textfile');
-  }
   const background =
     collection.mode === 'background'
       ? new BackgroundCollection(
@@ -173,6 +158,26 @@ export async function startServer(flags: FlagValues, logger: Logger, options: St
         )
       : null;
   background?.start();
+  // One exposition for /metrics and the textfile: the background result, or a collection per read.
+  const exposition: MetricsExposition = background ?? new ScrapeTimeExposition(service, metrics, metricsOptions);
+  let textfile: TextfileExport | null = null;
+  if (textfileDirectory !== null) {
+    textfile = new TextfileExport(
+      exposition,
+      { directory: textfileDirectory, intervalMs: flags.get(TEXTFILE_INTERVAL), collectionTimeoutMs: collection.timeoutMs },
+      logger.child({ component: 'textfile' }),
+    );
+    try {
+      await textfile.start();
+    } catch (error) {
+      await closeHttp();
+      await background?.stop();
+      metrics.close();
+      await source.close();
+      throw error;
+    }
+    logger.info({ directory: textfileDirectory, interval_seconds: flags.get(TEXTFILE_INTERVAL) / 1000 }, 'writing the textfile');
+  }
   const stop = async () => {
     await closeHttp();
     await background?.stop();
@@ -194,7 +199,7 @@ export async function startServer(flags: FlagValues, logger: Logger, options: St
       sourceDescription: source.description,
       simulated: source.notice !== null,
       web: () => liveWeb.current,
-      ...(background ? { exposition: background } : {}),
+      exposition,
     },
     logger.child({ component: 'http' }),
   );

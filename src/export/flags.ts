@@ -8,7 +8,7 @@ export const TEXTFILE_DIRECTORY = fileFlag({
 
 export const TEXTFILE_INTERVAL = durationFlag({
   name: 'textfile.interval',
-  help: 'How often --textfile.directory collects and rewrites rds_leak.prom.',
+  help: 'How often --textfile.directory rewrites rds_leak.prom (with the latest background collection; in scrape mode, a collection of its own).',
   default: 30_000,
   minMs: 1,
   maxMs: 3_600_000,

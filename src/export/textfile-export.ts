@@ -1,23 +1,20 @@
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
-import type { CollectionService } from '../collection/collection-service.js';
-import type { AnalysisMetricsOptions } from '../metrics/flags.js';
-import { renderExposition } from '../metrics/exposition.js';
+import { ownFamiliesOnly, type MetricsExposition } from '../metrics/scrape-exposition.js';
 import { writeTextfile } from './textfile-writer.js';
 
 export interface TextfileExportOptions {
   readonly directory: string;
-  /** From the start of one collection to the start of the next. */
+  /** From the start of one write to the start of the next. */
   readonly intervalMs: number;
-  /** Budget of each collection. */
+  /** How long a write may wait for the exposition (a collection in scrape mode, the first one in background mode). */
   readonly collectionTimeoutMs: number;
-  readonly metrics: AnalysisMetricsOptions;
 }
 
 /**
- * Textfile mode (--textfile.directory): collects every interval and rewrites rds_leak.prom for a textfile
- * collector (windows_exporter's) on hosts that allow no new port. Collections go through the same
- * CollectionService as HTTP scrapes, so both share one collection and one zombie grace-period history.
+ * Textfile mode (--textfile.directory): rewrites rds_leak.prom every interval for a textfile collector
+ * (windows_exporter's) on hosts that allow no new port. It reads the same exposition as /metrics: the
+ * background collection's latest result (no collection of its own), or in scrape mode a collection
+ * through the same CollectionService, so both share one zombie grace-period history.
  */
 export class TextfileExport {
   private timer: NodeJS.Timeout | null = null;
@@ -25,8 +22,7 @@ export class TextfileExport {
   private stopped = false;
 
   constructor(
-    private readonly service: CollectionService,
-    private readonly exporterRegistry: Registry,
+    private readonly exposition: MetricsExposition,
     private readonly options: TextfileExportOptions,
     private readonly logger: Logger,
   ) {}
@@ -59,14 +55,8 @@ export class TextfileExport {
   }
 
   private async writeOnce(): Promise<void> {
-    const result = await this.service.collect(Date.now() + this.options.collectionTimeoutMs);
-    const { body } = await renderExposition({
-      exporterRegistry: this.exporterRegistry,
-      analysis: result.analysis,
-      collectionTimedOut: result.timedOut,
-      metrics: this.options.metrics,
-      ownMetricsOnly: true,
-    });
+    const rendered = await this.exposition.render(Date.now() + this.options.collectionTimeoutMs);
+    const body = ownFamiliesOnly(rendered.body.toString('utf8'));
     const path = await writeTextfile(this.options.directory, body);
     this.logger.debug({ path, bytes: Buffer.byteLength(body) }, 'textfile written');
   }

@@ -17,6 +17,21 @@ export interface MetricsExposition {
   render(deadline: number): Promise<ExpositionBody>;
 }
 
+/** Prefix of every metric this exporter defines itself (prom-client's process_* and nodejs_* are not). */
+export const OWN_METRIC_PREFIX = 'rdsleak_';
+
+/**
+ * Only the exporter's own rdsleak_* families of an exposition: what a textfile merged by windows_exporter
+ * may hold (its textfile collector fails on a process_* series it already exports itself).
+ */
+export function ownFamiliesOnly(text: string): string {
+  const kept = text.split('\n').filter((line) => {
+    const name = line.startsWith('# ') ? line.split(' ', 3)[2] : line.split(/[{ ]/, 1)[0];
+    return name !== undefined && name.startsWith(OWN_METRIC_PREFIX);
+  });
+  return kept.length === 0 ? '' : `${kept.join('\n')}\n`;
+}
+
 export async function renderRegistry(registry: Registry): Promise<RenderedExposition> {
   return { text: await registry.metrics(), contentType: registry.contentType };
 }

@@ -145,9 +145,25 @@ describe('serve --textfile.directory', () => {
     expect(readdirSync(dir)).toEqual([TEXTFILE_NAME]);
   });
 
+  it('in background mode the textfile holds the background collection and runs none of its own', async () => {
+    const dir = tempDir('textfile');
+    const server = await serveQuietly(['--web.listen-address=127.0.0.1:0', `--textfile.directory=${dir}`, '--textfile.interval=1h', '--collection.interval=1h', '--simulate.advance=3h']);
+    try {
+      const fromFile = new Exposition(readFileSync(join(dir, TEXTFILE_NAME), 'utf8'));
+      expect(fromFile.value('rdsleak_collections_total')).toBe(1);
+      expect(fromFile.has('process_cpu_seconds_total')).toBe(false);
+      const scraped = new Exposition(await (await fetch(`${server.url}/metrics`)).text());
+      expect(scraped.value('rdsleak_collections_total')).toBe(1);
+      expect(scraped.value('rdsleak_session_id_highest')).toBe(fromFile.value('rdsleak_session_id_highest'));
+    } finally {
+      await server.close();
+    }
+  });
+
   it('serves HTTP and writes the textfile from the same collections', async () => {
     const dir = tempDir('textfile');
-    const server = await serveQuietly(['--web.listen-address=127.0.0.1:0', `--textfile.directory=${dir}`, '--textfile.interval=1h', '--simulate.advance=3h']);
+    // Scrape mode: every read of the exposition (the file's, a scrape's) is a collection of its own.
+    const server = await serveQuietly(['--web.listen-address=127.0.0.1:0', `--textfile.directory=${dir}`, '--textfile.interval=1h', '--simulate.advance=3h', '--collection.mode=scrape']);
     try {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const fromFile = new Exposition(readFileSync(join(dir, TEXTFILE_NAME), 'utf8'));
