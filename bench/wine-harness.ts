@@ -156,17 +156,7 @@ function tail(file: string): string {
   }
 }
 
-export interface LeakToolStatus {
-  pid: number;
-  image: string;
-  targetPid: number;
-  /** TokenId (HIGH:LOW) of the token whose handles the tool holds. */
-  tokenId: string | null;
-  count: number;
-  ready: boolean;
-  stopped: boolean;
-  error: string | null;
-}
+export type { LeakToolStatus };
 
 export interface LeakTool {
   readonly status: LeakToolStatus;
@@ -224,6 +214,7 @@ export async function startLeakTool(w: WineEnv, count: number, dir: string, opti
 
 /** The report windows-diagnose.ts writes (a type-only import: the script itself is not loaded here). */
 import type { DiagnoseReport } from '../src/bin/windows-diagnose.js';
+import type { LeakToolStatus } from '../src/bin/leak-tool.js';
 export type { DiagnoseReport };
 
 /** Runs the native source in Windows Node `collections` times and returns its report. */

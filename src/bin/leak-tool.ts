@@ -21,7 +21,8 @@ import { parseArgs } from 'node:util';
 import { PROCESS_QUERY_LIMITED_INFORMATION, TOKEN_QUERY, TOKEN_STATISTICS } from '../sources/windows/layouts.js';
 import { decodeTokenStatistics } from '../sources/windows/decoders/token.js';
 
-interface Status {
+/** What the tool writes to its --status file (read by the Wine harness, bench/wine-harness.ts). */
+export interface LeakToolStatus {
   pid: number;
   image: string;
   targetPid: number;
@@ -34,7 +35,7 @@ interface Status {
   firstHandles: number[];
 }
 
-function writeStatus(file: string, status: Status): void {
+function writeStatus(file: string, status: LeakToolStatus): void {
   const tmp = `${file}.tmp`;
   writeFileSync(tmp, JSON.stringify(status));
   renameSync(tmp, file);
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(count) || count < 1 || count > 10_000_000) throw new Error(`--count must be a positive integer, got ${values.count}`);
   const statusFile = values.status;
   if (!statusFile) throw new Error('--status FILE is required');
-  const status: Status = {
+  const status: LeakToolStatus = {
     pid: process.pid,
     image: basename(process.execPath),
     targetPid: values.pid ? Number(values.pid) : process.pid,
