@@ -35,15 +35,24 @@ export function decodeCapture(bytes: Uint8Array): DecodedText[] {
   if (startsWith(bytes, [0xef, 0xbb, 0xbf])) return [{ text: iconv.decode(buffer.subarray(3), 'utf-8'), encoding: 'utf-8-bom' }];
   if (looksLikeUtf16(bytes, 1)) return [{ text: iconv.decode(buffer, 'utf-16le'), encoding: 'utf-16le' }];
   if (looksLikeUtf16(bytes, 0)) return [{ text: iconv.decode(buffer, 'utf-16be'), encoding: 'utf-16be' }];
+  const legacy = (): DecodedText[] => [
+    { text: iconv.decode(buffer, 'cp850'), encoding: 'cp850' },
+    { text: iconv.decode(buffer, 'windows-1252'), encoding: 'windows-1252' },
+  ];
+  let utf8: string;
   try {
-    return [{ text: UTF8.decode(bytes), encoding: 'utf-8' }];
+    utf8 = UTF8.decode(bytes);
   } catch {
-    return [
-      { text: iconv.decode(buffer, 'cp850'), encoding: 'cp850' },
-      { text: iconv.decode(buffer, 'windows-1252'), encoding: 'windows-1252' },
-    ];
+    return legacy();
   }
+  // A few code-page letters can form valid UTF-8 by chance (cp850 `ßéç` is the bytes of U+1087): when
+  // the UTF-8 reading holds letters beyond the Latin scripts, the code pages are tried too (after it,
+  // so a tie keeps UTF-8) and the parser keeps the reading with the real letters.
+  return BEYOND_LATIN.test(utf8) ? [{ text: utf8, encoding: 'utf-8' }, ...legacy()] : [{ text: utf8, encoding: 'utf-8' }];
 }
+
+/** Characters after Latin Extended-B, other than punctuation and symbols that tools print. */
+const BEYOND_LATIN = /[\u0250-\u1fff\u2c00-\uffff]/;
 
 /**
  * Lines without their end (CRLF, LF, CR, and the CR CR LF some redirections write), trailing blanks

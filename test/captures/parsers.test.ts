@@ -152,3 +152,15 @@ describe('session table headers in a translation not listed', () => {
     expect(qwinsta.sessions.map((s) => [s.user, s.sessionName, s.sessionId])).toEqual([['anna', 'rdp-tcp#2', 2]]);
   });
 });
+
+describe('code-page text that happens to be valid UTF-8', () => {
+  it('is read in the code page whose letters it holds (cp850 ßéç are also the UTF-8 bytes of U+1087)', async () => {
+    const { decodeCapture, readingScore } = await import('../../src/captures/text-decoding.js');
+    const { default: iconv } = await import('iconv-lite');
+    const readings = decodeCapture(iconv.encode('svchost ßéça.exe pid: 0\r\n', 'cp850'));
+    const best = readings.reduce((a, b) => (readingScore(b.text) > readingScore(a.text) ? b : a));
+    expect(best).toMatchObject({ encoding: 'cp850', text: 'svchost ßéça.exe pid: 0\r\n' });
+    // Real UTF-8 stays UTF-8 alone.
+    expect(decodeCapture(Buffer.from('Sitzung Müller\r\n', 'utf8')).map((d) => d.encoding)).toEqual(['utf-8']);
+  });
+});
